@@ -1,0 +1,498 @@
+//! The key directory (SPEC §6.4): `<kid>.pem` (PKCS#8, mode 0600) + `<kid>.json` ([`KeyMeta`]) per
+//! key, shared by every node and by the `keys` commands.
+//!
+//! Contract: every change (generate, rotate, retire, purge) runs under an exclusive `.lock` file in
+//! the directory, re-reads the directory inside the lock, and writes files atomically (temporary
+//! file, fsync, rename), so concurrent processes never generate two keys for one need nor expose a
+//! half-written file. A key appears when its `.json` is renamed into place (the `.pem` is written
+//! first) and disappears when its `.json` is removed. Other files (README, .gitignore, dot-files)
+//! are ignored.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::keyring::{assess, KeyInfo, KeyRing, KeyState};
+use super::{pkcs8_der_to_pem, KeyMeta, SigningAlg, SigningKey};
+use crate::clock::UnixTime;
+use crate::crypto::CryptoError;
+
+const LOCK_FILE: &str = ".lock";
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+const LOCK_STALE_AFTER: Duration = Duration::from_secs(60);
+const LOCK_RETRY: Duration = Duration::from_millis(50);
+
+/// Reads every key pair of `dir`, skipping (with a warning) pairs that do not load.
+pub(super) fn read_key_dir(dir: &Path) -> Result<Vec<(SigningKey, PathBuf)>, CryptoError> {
+    let entries = fs::read_dir(dir).map_err(|e| CryptoError::io("reading key directory", dir, e))?;
+    let mut keys = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| CryptoError::io("reading key directory", dir, e))?;
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(kid) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if kid.starts_with('.') {
+            continue;
+        }
+        match read_pair(dir, kid) {
+            Ok(key) => keys.push((key, path)),
+            Err(err) => tracing::warn!(kid, error = %err, "skipping unloadable signing key"),
+        }
+    }
+    // Directory order is arbitrary; keep the ring deterministic.
+    keys.sort_by(|a, b| a.0.kid().cmp(b.0.kid()));
+    Ok(keys)
+}
+
+fn read_pair(dir: &Path, kid: &str) -> Result<SigningKey, CryptoError> {
+    let json_path = dir.join(format!("{kid}.json"));
+    let json = fs::read(&json_path).map_err(|e| CryptoError::io("reading", &json_path, e))?;
+    let meta: KeyMeta = serde_json::from_slice(&json)?;
+    if meta.kid != kid {
+        return Err(CryptoError::InvalidKey(format!(
+            "{} names kid {}",
+            json_path.display(),
+            meta.kid
+        )));
+    }
+    let pem_path = dir.join(format!("{kid}.pem"));
+    let pem = fs::read_to_string(&pem_path).map_err(|e| CryptoError::io("reading", &pem_path, e))?;
+    SigningKey::from_pem(&pem, meta)
+}
+
+/// The key directory and the operations of the key life cycle.
+#[derive(Clone, Debug)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        KeyStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Loads the keys (see [`KeyRing::load`]).
+    pub fn load(&self) -> Result<KeyRing, CryptoError> {
+        KeyRing::load(&self.dir)
+    }
+
+    /// At start: makes sure each of `algs` has an active or next key, generating an immediately
+    /// active one where neither exists. Creates the directory if missing. Returns the loaded ring.
+    pub fn ensure_active(&self, algs: &[SigningAlg], now: UnixTime) -> Result<KeyRing, CryptoError> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| CryptoError::io("creating key directory", &self.dir, e))?;
+        let _lock = DirLock::acquire(&self.dir)?;
+        let ring = self.load()?;
+        let mut generated = false;
+        for &alg in algs {
+            let covered = ring.keys().iter().any(|k| {
+                k.alg() == alg
+                    && matches!(
+                        ring.state_of(k.kid(), now),
+                        Some(KeyState::Active | KeyState::Next)
+                    )
+            });
+            if !covered {
+                let (key, der) = SigningKey::generate(alg, now, now)?;
+                self.write_new_key(&key, &der)?;
+                tracing::info!(kid = key.kid(), alg = %alg, "generated signing key");
+                generated = true;
+            }
+        }
+        if generated {
+            self.load()
+        } else {
+            Ok(ring)
+        }
+    }
+
+    /// `keys rotate`: adds a *next* key of `alg` that becomes active at `now + delay`, where `delay`
+    /// is the JWKS cache lifetime, so relying parties see the key before it signs.
+    pub fn rotate(&self, alg: SigningAlg, now: UnixTime, delay: i64) -> Result<KeyInfo, CryptoError> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| CryptoError::io("creating key directory", &self.dir, e))?;
+        let _lock = DirLock::acquire(&self.dir)?;
+        let activates_at = now.saturating_add(delay.max(0));
+        let (key, der) = SigningKey::generate(alg, now, activates_at)?;
+        self.write_new_key(&key, &der)?;
+        tracing::info!(kid = key.kid(), alg = %alg, activates_at, "added next signing key");
+        let m = key.meta();
+        Ok(KeyInfo {
+            kid: m.kid.clone(),
+            alg,
+            state: if activates_at > now {
+                KeyState::Next
+            } else {
+                KeyState::Active
+            },
+            created_at: m.created_at,
+            activates_at,
+            retired_at: None,
+        })
+    }
+
+    /// `keys retire KID`: the key stops signing at `now` and stays published until purged.
+    /// Retiring the active key needs a next key of the same algorithm, which is then promoted
+    /// (activates at `now`: an emergency rotation); returns the promoted kid, if any.
+    pub fn retire(&self, kid: &str, now: UnixTime) -> Result<Option<String>, CryptoError> {
+        let _lock = DirLock::acquire(&self.dir)?;
+        let ring = self.load()?;
+        let key = ring
+            .by_kid(kid)
+            .ok_or_else(|| CryptoError::UnknownKid(kid.to_owned()))?;
+        let mut promoted = None;
+        match ring.state_of(kid, now) {
+            Some(KeyState::Active) => {
+                let next = ring
+                    .keys()
+                    .iter()
+                    .filter(|k| {
+                        k.alg() == key.alg() && ring.state_of(k.kid(), now) == Some(KeyState::Next)
+                    })
+                    .min_by_key(|k| (k.meta().activates_at, k.kid().to_owned()))
+                    .ok_or_else(|| CryptoError::OnlyActiveKey {
+                        kid: kid.to_owned(),
+                        alg: key.alg().as_str(),
+                    })?;
+                let mut meta = next.meta().clone();
+                meta.activates_at = now;
+                // Promote first, so that an active key exists at every moment.
+                self.write_meta(&meta)?;
+                tracing::warn!(kid = next.kid(), "promoted next signing key (emergency rotation)");
+                promoted = Some(meta.kid);
+            }
+            Some(KeyState::Retired) if key.meta().retired_at.is_some() => return Ok(None),
+            _ => {}
+        }
+        let mut meta = key.meta().clone();
+        meta.retired_at = Some(now);
+        self.write_meta(&meta)?;
+        tracing::info!(kid, "retired signing key");
+        Ok(promoted)
+    }
+
+    /// Deletes the files of keys retired for longer than `keep_for` seconds (the longest token
+    /// lifetime), so no unexpired token refers to them. Never touches active or next keys. Returns
+    /// the purged kids.
+    pub fn purge(&self, now: UnixTime, keep_for: i64) -> Result<Vec<String>, CryptoError> {
+        let _lock = DirLock::acquire(&self.dir)?;
+        let ring = self.load()?;
+        let metas: Vec<&KeyMeta> = ring.keys().iter().map(|k| k.meta()).collect();
+        let mut purged = Vec::new();
+        for (meta, a) in metas.iter().zip(assess(&metas, now)) {
+            let expired = matches!(
+                (a.state, a.retired_since),
+                (KeyState::Retired, Some(since)) if now.saturating_sub(since) > keep_for
+            );
+            if expired {
+                // JSON first: from then on the key no longer exists for any reader.
+                for ext in ["json", "pem"] {
+                    let path = self.dir.join(format!("{}.{ext}", meta.kid));
+                    match fs::remove_file(&path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(CryptoError::io("removing", path, e)),
+                    }
+                }
+                tracing::info!(kid = meta.kid, "purged retired signing key");
+                purged.push(meta.kid.clone());
+            }
+        }
+        if !purged.is_empty() {
+            sync_dir(&self.dir)?;
+        }
+        Ok(purged)
+    }
+
+    /// `keys list`.
+    pub fn list(&self, now: UnixTime) -> Result<Vec<KeyInfo>, CryptoError> {
+        Ok(self.load()?.infos(now))
+    }
+
+    fn write_new_key(&self, key: &SigningKey, der: &[u8]) -> Result<(), CryptoError> {
+        let pem = pkcs8_der_to_pem(der);
+        let pem_path = self.dir.join(format!("{}.pem", key.kid()));
+        write_atomically(&pem_path, pem.as_bytes(), true)?;
+        self.write_meta(key.meta())
+    }
+
+    fn write_meta(&self, meta: &KeyMeta) -> Result<(), CryptoError> {
+        let mut json = serde_json::to_vec_pretty(meta)?;
+        json.push(b'\n');
+        write_atomically(&self.dir.join(format!("{}.json", meta.kid)), &json, false)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory (mode 0600 from
+/// creation when `private`), fsyncs it, renames it over `path` and fsyncs the directory.
+fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<(), CryptoError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let result = (|| {
+        let mut file = options
+            .open(&tmp)
+            .map_err(|e| CryptoError::io("creating", &tmp, e))?;
+        #[cfg(unix)]
+        if private {
+            // `mode` does not apply to a pre-existing temporary file; make sure before writing.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| CryptoError::io("setting permissions of", &tmp, e))?;
+        }
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| CryptoError::io("writing", &tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| CryptoError::io("renaming into", path, e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), CryptoError> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| CryptoError::io("syncing", dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// An exclusive lock on the key directory: the `.lock` file exists while held, removed on drop.
+struct DirLock {
+    path: PathBuf,
+}
+
+impl DirLock {
+    fn acquire(dir: &Path) -> Result<Self, CryptoError> {
+        let path = dir.join(LOCK_FILE);
+        let started = Instant::now();
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    // For humans inspecting a stuck lock; failing to write it is harmless.
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(DirLock { path });
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    if lock_is_stale(&path) {
+                        tracing::warn!(path = %path.display(), "breaking stale key directory lock");
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    if started.elapsed() >= LOCK_WAIT {
+                        return Err(CryptoError::LockTimeout(path));
+                    }
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(e) => return Err(CryptoError::io("creating lock file", &path, e)),
+            }
+        }
+    }
+}
+
+/// Whether the lock file was last modified more than 60 s ago (its holder has most likely crashed).
+/// CAUTION: this compares a file time with the operating system clock on purpose: it is about the
+/// file's real age, not protocol time, so it must not use the (possibly fixed) application clock.
+/// Two processes breaking the same stale lock at once could both proceed; that needs a crash and
+/// a simultaneous start, and at worst generates one extra key.
+fn lock_is_stale(path: &Path) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > LOCK_STALE_AFTER)
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_700_000_000;
+    const ES: SigningAlg = SigningAlg::ES256;
+
+    fn store() -> (tempfile::TempDir, KeyStore) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(tmp.path().join("keys"));
+        (tmp, store)
+    }
+
+    fn state(store: &KeyStore, kid: &str, now: i64) -> Option<KeyState> {
+        store.load().unwrap().state_of(kid, now)
+    }
+
+    #[test]
+    fn ensure_active_generates_once_with_private_files() {
+        let (_tmp, store) = store();
+        let ring = store
+            .ensure_active(&[SigningAlg::RS256, ES, SigningAlg::EdDSA], T0)
+            .unwrap();
+        assert_eq!(ring.keys().len(), 3);
+        for alg in SigningAlg::ALL {
+            let key = ring.active(alg, T0).unwrap();
+            assert_eq!(key.kid(), key.public_jwk().thumbprint());
+            let pem = fs::read_to_string(store.dir().join(format!("{}.pem", key.kid()))).unwrap();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let path = store.dir().join(format!("{}.pem", key.kid()));
+                let mode = fs::metadata(path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
+            let json: serde_json::Value = serde_json::from_slice(
+                &fs::read(store.dir().join(format!("{}.json", key.kid()))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(json["retired_at"], serde_json::Value::Null);
+            assert_eq!(json["alg"], alg.as_str());
+        }
+        let again = store
+            .ensure_active(&[SigningAlg::RS256, ES, SigningAlg::EdDSA], T0 + 10)
+            .unwrap();
+        assert_eq!(again.keys().len(), 3, "nothing generated the second time");
+        assert!(!store.dir().join(LOCK_FILE).exists(), "lock released");
+    }
+
+    #[test]
+    fn broken_files_are_skipped_and_others_ignored() {
+        let (_tmp, store) = store();
+        let ring = store.ensure_active(&[ES], T0).unwrap();
+        let kid = ring.active(ES, T0).unwrap().kid().to_owned();
+        fs::write(store.dir().join("README.md"), "keys live here").unwrap();
+        fs::write(store.dir().join("bogus.json"), "{not json").unwrap();
+        fs::write(store.dir().join("orphan.json"), format!(
+            r#"{{"kid":"orphan","alg":"ES256","created_at":0,"activates_at":0,"retired_at":null}}"#
+        ))
+        .unwrap();
+        let ring = store.load().unwrap();
+        assert_eq!(ring.keys().len(), 1);
+        assert_eq!(ring.keys()[0].kid(), kid);
+        assert!(KeyRing::load(&store.dir().join("missing")).is_err());
+    }
+
+    #[test]
+    fn rotate_then_time_passing_activates_the_next_key() {
+        let (_tmp, store) = store();
+        let old = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
+        let next = store.rotate(ES, T0, 600).unwrap();
+        assert_eq!(next.state, KeyState::Next);
+        assert_eq!(next.activates_at, T0 + 600);
+        // Before activation, a second ensure_active generates nothing.
+        assert_eq!(store.ensure_active(&[ES], T0 + 1).unwrap().keys().len(), 2);
+        let ring = store.load().unwrap();
+        assert_eq!(ring.active(ES, T0 + 599).unwrap().kid(), old.kid());
+        assert_eq!(ring.active(ES, T0 + 600).unwrap().kid(), next.kid);
+        assert_eq!(ring.state_of(old.kid(), T0 + 600), Some(KeyState::Retired));
+        assert_eq!(ring.published(T0 + 600).len(), 2);
+        let list = store.list(T0 + 600).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].kid, next.kid);
+        assert_eq!(list[1].state, KeyState::Active);
+    }
+
+    #[test]
+    fn retire_rules() {
+        let (_tmp, store) = store();
+        let active = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
+        assert!(matches!(
+            store.retire("no-such-kid", T0),
+            Err(CryptoError::UnknownKid(_))
+        ));
+        // The only active key without a next key cannot be retired.
+        let err = store.retire(active.kid(), T0).unwrap_err();
+        assert!(matches!(err, CryptoError::OnlyActiveKey { .. }));
+        assert!(err.to_string().contains("keys rotate"));
+        assert_eq!(state(&store, active.kid(), T0), Some(KeyState::Active));
+        // With a next key: emergency rotation promotes it now.
+        let next = store.rotate(ES, T0, 3600).unwrap();
+        let promoted = store.retire(active.kid(), T0 + 5).unwrap();
+        assert_eq!(promoted.as_deref(), Some(next.kid.as_str()));
+        let ring = store.load().unwrap();
+        assert_eq!(ring.active(ES, T0 + 5).unwrap().kid(), next.kid);
+        assert_eq!(ring.state_of(active.kid(), T0 + 5), Some(KeyState::Retired));
+        assert_eq!(ring.by_kid(active.kid()).unwrap().meta().retired_at, Some(T0 + 5));
+        // Retiring again changes nothing.
+        assert_eq!(store.retire(active.kid(), T0 + 50).unwrap(), None);
+        assert_eq!(
+            store.load().unwrap().by_kid(active.kid()).unwrap().meta().retired_at,
+            Some(T0 + 5)
+        );
+        // A next key can be retired (cancelling a rotation).
+        let extra = store.rotate(ES, T0 + 10, 3600).unwrap();
+        assert_eq!(store.retire(&extra.kid, T0 + 10).unwrap(), None);
+        assert_eq!(state(&store, &extra.kid, T0 + 10_000), Some(KeyState::Retired));
+        assert_eq!(state(&store, &next.kid, T0 + 10_000), Some(KeyState::Active));
+    }
+
+    #[test]
+    fn purge_removes_only_keys_retired_longer_than_keep_for() {
+        let (_tmp, store) = store();
+        let first = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
+        let second = store.rotate(ES, T0, 100).unwrap();
+        let third = store.rotate(ES, T0 + 1000, 100).unwrap();
+        // first superseded at T0+100, second at T0+1100.
+        assert!(store.purge(T0 + 1100, 1000).unwrap().is_empty());
+        assert_eq!(store.purge(T0 + 1101, 1000).unwrap(), vec![first.kid().to_owned()]);
+        assert!(!store.dir().join(format!("{}.pem", first.kid())).exists());
+        assert!(!store.dir().join(format!("{}.json", first.kid())).exists());
+        // The active key and a next key are never purged.
+        let fourth = store.rotate(ES, T0 + 5000, 1_000_000).unwrap();
+        let purged = store.purge(T0 + 100_000, 0).unwrap();
+        assert_eq!(purged, vec![second.kid.clone()]);
+        let ring = store.load().unwrap();
+        assert_eq!(ring.active(ES, T0 + 100_000).unwrap().kid(), third.kid);
+        assert_eq!(ring.state_of(&fourth.kid, T0 + 100_000), Some(KeyState::Next));
+    }
+
+    #[test]
+    fn stale_lock_is_broken_and_fresh_lock_waits() {
+        let (_tmp, store) = store();
+        fs::create_dir_all(store.dir()).unwrap();
+        let lock = store.dir().join(LOCK_FILE);
+        let held = DirLock::acquire(store.dir()).unwrap();
+        assert!(lock.exists());
+        let handle = {
+            let dir = store.dir().to_owned();
+            std::thread::spawn(move || DirLock::acquire(&dir).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        drop(held);
+        handle.join().unwrap().unwrap();
+        // A lock file 2 minutes old is stale.
+        let file = File::create(&lock).unwrap();
+        let old = std::time::SystemTime::now() - Duration::from_secs(120);
+        file.set_modified(old).unwrap();
+        assert!(lock_is_stale(&lock));
+        drop(DirLock::acquire(store.dir()).unwrap());
+        assert!(!lock.exists());
+    }
+}

@@ -1,0 +1,99 @@
+//! Clients of the three OCS kinds, sharing one id space, and their secrets.
+
+use super::{ClientId, RoleId, SecretId, TenantId};
+use crate::clock::UnixTime;
+
+/// The kind of a client; fixed at creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientKind {
+    /// Server-to-server, `client_credentials` grant, secrets and roles.
+    ClientCredentials,
+    /// Public browser/native app: authorization code + PKCE, no secret, no refresh tokens.
+    AuthorizationCode,
+    /// Confidential server-side web app: hybrid flow, secrets, optional refresh tokens.
+    Hybrid,
+}
+
+impl ClientKind {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::ClientCredentials => "client_credentials",
+            ClientKind::AuthorizationCode => "authorization_code",
+            ClientKind::Hybrid => "hybrid",
+        }
+    }
+
+    /// Parses the stored value.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "client_credentials" => Some(ClientKind::ClientCredentials),
+            "authorization_code" => Some(ClientKind::AuthorizationCode),
+            "hybrid" => Some(ClientKind::Hybrid),
+            _ => None,
+        }
+    }
+
+    /// Whether the kind holds secrets (confidential clients).
+    pub fn has_secrets(self) -> bool {
+        !matches!(self, ClientKind::AuthorizationCode)
+    }
+}
+
+/// Limits of SPEC §3.1.
+pub mod limits {
+    /// Clients of all kinds in one tenant.
+    pub const CLIENTS_PER_TENANT: i64 = 50_000;
+    /// Secrets of one client.
+    pub const SECRETS_PER_CLIENT: i64 = 10;
+    /// Entries of `RedirectUris`, `PostLogoutRedirectUris` and `AllowedCorsOrigins` each.
+    pub const URIS_PER_LIST: usize = 10;
+    /// Bounds of `AccessTokenLifetime`, seconds.
+    pub const MIN_TOKEN_LIFETIME: i64 = 60;
+    pub const MAX_TOKEN_LIFETIME: i64 = 3600;
+    pub const DEFAULT_TOKEN_LIFETIME: i64 = 3600;
+    /// Longest accepted name, description, URI or tag (characters).
+    pub const MAX_TEXT: usize = 2000;
+    /// Most tags on one client.
+    pub const TAGS_PER_CLIENT: usize = 50;
+}
+
+/// A client. Fields that do not apply to a kind keep their neutral value (empty list, false).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    pub id: ClientId,
+    pub tenant_id: TenantId,
+    pub kind: ClientKind,
+    pub name: String,
+    pub enabled: bool,
+    pub access_token_lifetime: i64,
+    pub tags: Vec<String>,
+    pub role_ids: Vec<RoleId>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub allowed_cors_origins: Vec<String>,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+    pub allow_offline_access: bool,
+    pub allow_access_tokens_via_browser: bool,
+    pub created: UnixTime,
+}
+
+/// A client secret as stored: only its SHA-256 hash is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientSecret {
+    pub client_id: ClientId,
+    pub id: SecretId,
+    pub description: Option<String>,
+    /// `None` = never expires.
+    pub expiration: Option<UnixTime>,
+    pub secret_hash: String,
+    pub created: UnixTime,
+}
+
+impl ClientSecret {
+    /// Whether the secret may still authenticate at `now`.
+    pub fn is_valid_at(&self, now: UnixTime) -> bool {
+        self.expiration.is_none_or(|exp| exp > now)
+    }
+}

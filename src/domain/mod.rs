@@ -1,0 +1,36 @@
+//! Plain domain types: identifiers, tenants, roles, users, clients, secrets and the caller of the
+//! management API. No I/O and no framework types live here.
+
+pub mod caller;
+pub mod client;
+pub mod ids;
+pub mod role;
+pub mod time;
+pub mod tenant;
+pub mod user;
+
+pub use caller::Caller;
+pub use client::{Client, ClientKind, ClientSecret};
+pub use ids::{ClientId, RoleId, SecretId, TenantId, UserId};
+pub use role::{BuiltinRole, Role};
+pub use tenant::Tenant;
+pub use user::User;
+
+/// What a list request asks for (SPEC §3.1): either explicit ids (paging ignored) or a page, and
+/// optionally tags that every returned item must carry (case-insensitive).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Canonical ids; empty means "no id filter".
+    pub ids: Vec<String>,
+    /// Lowercased tags.
+    pub tags: Vec<String>,
+    pub skip: i64,
+    pub count: i64,
+}
+
+/// One page of a list plus the number of all matching items (the `Total-Count` header).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}

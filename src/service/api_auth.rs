@@ -1,0 +1,34 @@
+//! Authentication of management API calls: the bearer token must be an access token of this server
+//! (signature against our own keys, issuer, audience = the API scope, expiry).
+
+use super::{Context, ServiceError, ServiceResult};
+use crate::domain::{Caller, ClientId, TenantId, UserId};
+use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+
+/// Verifies a bearer token and returns the caller it stands for.
+pub fn caller_from_bearer(ctx: &Context, token: &str) -> ServiceResult<Caller> {
+    let now = ctx.now();
+    let claims: AccessTokenClaims = ctx
+        .keys
+        .verifier()
+        .verify(
+            token,
+            Some(ACCESS_TOKEN_TYP),
+            &ctx.config.issuer(),
+            &ctx.config.api_scope,
+            now,
+        )
+        .map_err(|e| ServiceError::Unauthorized(format!("the access token is not valid: {e}")))?;
+    let bad = |what: &str| ServiceError::Unauthorized(format!("the access token has a bad {what}"));
+    let user_id = if claims.is_user_token() {
+        Some(UserId::parse(&claims.sub).map_err(|_| bad("sub"))?)
+    } else {
+        None
+    };
+    Ok(Caller {
+        tenant_id: TenantId::parse(&claims.tid).map_err(|_| bad("tid"))?,
+        client_id: ClientId::parse(&claims.client_id).map_err(|_| bad("client_id"))?,
+        user_id,
+        role_type_ids: claims.role_type,
+    })
+}

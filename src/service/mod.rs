@@ -1,0 +1,148 @@
+//! Use cases. Each public function checks who may call it, loads what it needs, decides (with the
+//! pure `oauth`/`oidc` rules), persists in ONE transaction and returns domain results. Functions are
+//! synchronous: the HTTP layer runs each one as a single blocking unit of work.
+
+pub mod api_auth;
+pub mod bootstrap;
+pub mod clients;
+pub mod keys;
+pub mod roles;
+pub mod secrets;
+pub mod tenants;
+pub mod token;
+pub mod users;
+pub mod validate;
+
+use crate::clock::{Clock, UnixTime};
+use crate::config::Config;
+use crate::domain::caller::Access;
+use crate::domain::{Caller, ClientId, Tenant, TenantId};
+use crate::oauth::OAuthError;
+use crate::store::{DbConn, Store, StoreError};
+use std::sync::Arc;
+
+pub use keys::KeyCache;
+
+/// Everything a use case needs; shared by all requests (cheap to clone).
+#[derive(Clone)]
+pub struct Context {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: Clock,
+    pub keys: Arc<KeyCache>,
+}
+
+impl Context {
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+}
+
+/// The one error type of the service layer. The HTTP layer renders it per endpoint style.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// 400: the request is malformed or breaks a rule; `resolution` tells how to fix it.
+    #[error("{reason}")]
+    BadRequest { reason: String, resolution: String },
+    /// 401: no valid credentials.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403: valid credentials without the needed role, or another tenant.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: the named thing does not exist (or is not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// 409: an id or unique value is already taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A protocol endpoint's OAuth error.
+    #[error("{0}")]
+    OAuth(OAuthError),
+    /// 503: the database cannot be reached.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or corrupt data; details are logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn bad_request(reason: impl Into<String>, resolution: impl Into<String>) -> Self {
+        ServiceError::BadRequest {
+            reason: reason.into(),
+            resolution: resolution.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => ServiceError::Conflict("the item already exists".to_owned()),
+            StoreError::Unavailable(m) => ServiceError::Unavailable(m),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<OAuthError> for ServiceError {
+    fn from(e: OAuthError) -> Self {
+        ServiceError::OAuth(e)
+    }
+}
+
+impl From<crate::crypto::CryptoError> for ServiceError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+/// Result of use cases.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Who may run an operation on a tenant's resource.
+#[derive(Clone, Copy, Debug)]
+pub enum Rule<'a> {
+    /// Any token of the tenant (TM; covers Self too).
+    Member,
+    /// Tenant Administrator.
+    Admin,
+    /// Tenant Administrator, or the client itself.
+    AdminOrSelfClient(&'a ClientId),
+}
+
+/// Checks the role matrix, then that the tenant exists. Another tenant's token gets 403 before
+/// anything about that tenant is revealed.
+pub fn authorize(
+    conn: &mut DbConn,
+    caller: &Caller,
+    tenant: &TenantId,
+    rule: Rule<'_>,
+) -> ServiceResult<Tenant> {
+    if !caller.in_tenant(tenant) {
+        return Err(ServiceError::Forbidden(
+            "the token belongs to another tenant".to_owned(),
+        ));
+    }
+    let allowed = match rule {
+        Rule::Member => caller.may(tenant, Access::TenantMember),
+        Rule::Admin => caller.may(tenant, Access::TenantAdministrator),
+        Rule::AdminOrSelfClient(client) => {
+            caller.may(tenant, Access::TenantAdministrator) || caller.is_client(tenant, client)
+        }
+    };
+    if !allowed {
+        return Err(ServiceError::Forbidden(
+            "this operation needs the Tenant Administrator role".to_owned(),
+        ));
+    }
+    crate::store::tenants::get(conn, tenant)?
+        .ok_or_else(|| ServiceError::NotFound("Tenant".to_owned()))
+}

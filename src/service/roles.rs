@@ -1,0 +1,197 @@
+//! Roles of a tenant (SPEC §3.6): built-in roles are read-only; custom roles can be added, renamed
+//! and deleted by Tenant Administrators.
+
+use super::validate;
+use super::{authorize, Context, Rule, ServiceError, ServiceResult};
+use crate::domain::{Caller, Client, ClientKind, Page, Role, RoleId, TenantId, User, UserId};
+use crate::store;
+use serde::Deserialize;
+
+/// Create or update body of a custom role.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleInput {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Parses a role id from a path.
+pub fn parse_role_id(raw: &str) -> ServiceResult<RoleId> {
+    RoleId::parse(raw).map_err(|_| {
+        ServiceError::bad_request(
+            format!("Role id '{raw}' is not a valid GUID."),
+            "Use a role Id from GET /Roles.",
+        )
+    })
+}
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("Role".to_owned())
+}
+
+/// GET the tenant's roles (TM), optionally only those of one RoleTypeId.
+pub fn list(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    role_type_id: Option<&str>,
+    skip: i64,
+    count: i64,
+) -> ServiceResult<Page<Role>> {
+    let wanted = role_type_id.map(|r| r.trim().to_lowercase());
+    ctx.store.read(|conn| {
+        authorize(conn, caller, tenant, Rule::Member)?;
+        let all: Vec<Role> = store::roles::list(conn, tenant)?
+            .into_iter()
+            .filter(|r| wanted.is_none() || r.role_type_id == wanted)
+            .collect();
+        let total = all.len() as i64;
+        Ok(Page {
+            items: all
+                .into_iter()
+                .skip(skip as usize)
+                .take(count as usize)
+                .collect(),
+            total,
+        })
+    })
+}
+
+/// GET one role (TM).
+pub fn get(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) -> ServiceResult<Role> {
+    ctx.store.read(|conn| {
+        authorize(conn, caller, tenant, Rule::Member)?;
+        store::roles::get(conn, tenant, id)?.ok_or_else(not_found)
+    })
+}
+
+/// POST a custom role (TA). A name already used in the tenant gives 409.
+pub fn create(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    input: RoleInput,
+) -> ServiceResult<Role> {
+    let name = validate::required_text("Name", input.name.as_deref())?;
+    let description = validate::optional_text("Description", input.description.as_deref())?;
+    let id = match input.id.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => parse_role_id(raw)?,
+        None => RoleId::generate(),
+    };
+    let now = ctx.now();
+    ctx.store.write(|conn| {
+        authorize(conn, caller, tenant, Rule::Admin)?;
+        let existing = store::roles::list(conn, tenant)?;
+        if existing
+            .iter()
+            .any(|r| r.id == id || r.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(ServiceError::Conflict(format!(
+                "a role named '{name}' or with id '{id}' already exists"
+            )));
+        }
+        let role = Role {
+            id,
+            tenant_id: tenant.clone(),
+            name,
+            description,
+            role_type_id: None,
+            created: now,
+        };
+        store::roles::insert(conn, &role)?;
+        Ok(role)
+    })
+}
+
+fn builtin_refused() -> ServiceError {
+    ServiceError::bad_request(
+        "Built-in roles cannot be changed or deleted.",
+        "Create a custom role instead.",
+    )
+}
+
+/// PUT a custom role (TA).
+pub fn update(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    id: &RoleId,
+    input: RoleInput,
+) -> ServiceResult<Role> {
+    ctx.store.write(|conn| {
+        authorize(conn, caller, tenant, Rule::Admin)?;
+        let mut role = store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
+        if role.is_builtin() {
+            return Err(builtin_refused());
+        }
+        if input.name.is_some() {
+            let name = validate::required_text("Name", input.name.as_deref())?;
+            let clash = store::roles::list(conn, tenant)?
+                .into_iter()
+                .any(|r| r.id != role.id && r.name.eq_ignore_ascii_case(&name));
+            if clash {
+                return Err(ServiceError::Conflict(format!(
+                    "a role named '{name}' already exists"
+                )));
+            }
+            role.name = name;
+        }
+        if input.description.is_some() {
+            role.description = validate::optional_text("Description", input.description.as_deref())?;
+        }
+        store::roles::update(conn, &role)?;
+        Ok(role)
+    })
+}
+
+/// DELETE a custom role (TA); it is removed from every user and client holding it.
+pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) -> ServiceResult<()> {
+    ctx.store.write(|conn| {
+        authorize(conn, caller, tenant, Rule::Admin)?;
+        let role = store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
+        if role.is_builtin() {
+            return Err(builtin_refused());
+        }
+        store::roles::delete(conn, id)?;
+        Ok(())
+    })
+}
+
+/// GET the users holding a role (TM).
+pub fn users(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) -> ServiceResult<Vec<User>> {
+    ctx.store.read(|conn| {
+        authorize(conn, caller, tenant, Rule::Member)?;
+        store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
+        let mut out = Vec::new();
+        for uid in store::roles::user_ids_with_role(conn, id)? {
+            if let Some(u) = store::users::get(conn, tenant, &UserId::from_stored(uid))? {
+                out.push(u);
+            }
+        }
+        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(out)
+    })
+}
+
+/// GET the client-credentials clients holding a role (TM).
+pub fn clients(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    id: &RoleId,
+) -> ServiceResult<Vec<Client>> {
+    ctx.store.read(|conn| {
+        authorize(conn, caller, tenant, Rule::Member)?;
+        store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
+        let mut out = Vec::new();
+        for cid in store::roles::client_ids_with_role(conn, id)? {
+            let cid = crate::domain::ClientId::from_stored(cid);
+            if let Some(c) = store::clients::get(conn, tenant, ClientKind::ClientCredentials, &cid)? {
+                out.push(c);
+            }
+        }
+        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(out)
+    })
+}

@@ -1,0 +1,147 @@
+//! The token endpoint (RFC 6749 §3.2): client authentication (SPEC §4.1) and the grants. This is
+//! the hot path: one indexed read, a SHA-256 per stored secret, one signature with a key parsed once.
+
+use super::{Context, ServiceError};
+use crate::crypto::jwt::sign_jwt;
+use crate::crypto::secrets::SecretHash;
+use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+use crate::oauth::client_auth::{presented_client, PresentedClient};
+use crate::oauth::form::FormParams;
+use crate::oauth::{client_credentials, ErrorCode, OAuthError};
+use crate::store::clients::ClientAuthRecord;
+use serde::Serialize;
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Serialize, Debug)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// A failed token request, with what the HTTP layer needs to render it (RFC 6749 §5.2).
+#[derive(Debug)]
+pub struct TokenError {
+    pub error: ServiceError,
+    /// The client used HTTP Basic: `invalid_client` then answers 401 with `WWW-Authenticate`.
+    pub used_basic: bool,
+}
+
+impl From<OAuthError> for TokenError {
+    fn from(e: OAuthError) -> Self {
+        TokenError {
+            error: ServiceError::OAuth(e),
+            used_basic: false,
+        }
+    }
+}
+
+/// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form.
+pub fn exchange(
+    ctx: &Context,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<TokenResponse, TokenError> {
+    let form = FormParams::parse(body)?;
+    let presented = presented_client(authorization, &form)?;
+    let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
+    let fail = |error: ServiceError| TokenError { error, used_basic };
+    let grant_type = form
+        .require("grant_type")
+        .map_err(|e| fail(e.into()))?
+        .to_owned();
+    if grant_type != "client_credentials" {
+        return Err(fail(
+            OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type '{grant_type}' is not supported"),
+            )
+            .into(),
+        ));
+    }
+    let presented = presented.ok_or_else(|| {
+        fail(OAuthError::invalid_client("the client did not authenticate").into())
+    })?;
+    let client = authenticate(ctx, &presented).map_err(fail)?;
+    client_credentials_grant(ctx, &client, form.get("scope")).map_err(fail)
+}
+
+/// Loads the client and checks its credentials. Unknown client, disabled client and wrong secret
+/// all give the same `invalid_client`, so the answer reveals nothing about which it was.
+fn authenticate(ctx: &Context, presented: &PresentedClient) -> Result<ClientAuthRecord, ServiceError> {
+    let invalid = || OAuthError::invalid_client("client authentication failed").into();
+    let id = crate::domain::ids::canonical_guid(presented.client_id()).map_err(|_| invalid())?;
+    let record = ctx
+        .store
+        .read(|conn| crate::store::clients::load_for_auth(conn, &id))?
+        .ok_or_else(invalid)?;
+    if !record.enabled {
+        return Err(invalid());
+    }
+    let now = ctx.now();
+    match presented.secret() {
+        Some(secret) => {
+            // Check every unexpired secret without stopping early: constant work per client.
+            let mut matched = false;
+            for (hash, expiration) in &record.secrets {
+                let ok = SecretHash::from_stored(hash.clone()).matches(secret);
+                let live = expiration.is_none_or(|exp| exp > now);
+                matched |= ok & live;
+            }
+            if !matched {
+                return Err(invalid());
+            }
+        }
+        None => {
+            // A public client: only kinds without secrets may omit one.
+            if record.kind.has_secrets() {
+                return Err(invalid());
+            }
+        }
+    }
+    Ok(record)
+}
+
+fn client_credentials_grant(
+    ctx: &Context,
+    client: &ClientAuthRecord,
+    scope: Option<&str>,
+) -> Result<TokenResponse, ServiceError> {
+    let scope = client_credentials::grant_scope(client.kind, scope, &ctx.config.api_scope)?;
+    let now = ctx.now();
+    let claims = AccessTokenClaims {
+        iss: ctx.config.issuer(),
+        aud: ctx.config.api_scope.clone(),
+        sub: client.id.as_str().to_owned(),
+        client_id: client.id.as_str().to_owned(),
+        tid: client.tenant_id.as_str().to_owned(),
+        scope: scope.clone(),
+        role: client.role_ids.clone(),
+        role_type: client.role_type_ids.clone(),
+        iat: now,
+        nbf: now,
+        exp: now + client.access_token_lifetime,
+        jti: uuid::Uuid::new_v4().simple().to_string(),
+        auth_time: None,
+        sid: None,
+        idp: None,
+    };
+    let key = ctx
+        .keys
+        .active(ctx.config.access_token_alg, now)
+        .ok_or_else(|| ServiceError::Unavailable("no active signing key".to_owned()))?;
+    let access_token = sign_jwt(&claims, ACCESS_TOKEN_TYP, &key)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: client.access_token_lifetime,
+        scope,
+        id_token: None,
+        refresh_token: None,
+    })
+}

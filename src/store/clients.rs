@@ -1,0 +1,459 @@
+//! Client rows (all three kinds share one table and one id space), their roles and secrets, and the
+//! single indexed read that the token endpoint makes per request.
+
+use super::schema::{client_roles, client_secrets, clients, roles};
+use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
+use crate::domain::{
+    Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, TenantId,
+};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+struct ClientRow {
+    id: String,
+    tenant_id: String,
+    kind: String,
+    name: String,
+    enabled: bool,
+    access_token_lifetime: i64,
+    tags: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    allowed_cors_origins: String,
+    client_uri: Option<String>,
+    logo_uri: Option<String>,
+    allow_offline_access: bool,
+    allow_access_tokens_via_browser: bool,
+    created: i64,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = clients, treat_none_as_null = true)]
+struct ClientChanges<'a> {
+    name: &'a str,
+    enabled: bool,
+    access_token_lifetime: i64,
+    tags: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    allowed_cors_origins: String,
+    client_uri: Option<&'a str>,
+    logo_uri: Option<&'a str>,
+    allow_offline_access: bool,
+    allow_access_tokens_via_browser: bool,
+}
+
+fn from_row(r: ClientRow, role_ids: Vec<RoleId>) -> StoreResult<Client> {
+    Ok(Client {
+        kind: ClientKind::parse(&r.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("client kind {}", r.kind)))?,
+        id: ClientId::from_stored(r.id),
+        tenant_id: TenantId::from_stored(r.tenant_id),
+        name: r.name,
+        enabled: r.enabled,
+        access_token_lifetime: r.access_token_lifetime,
+        tags: from_json_list(&r.tags)?,
+        role_ids,
+        redirect_uris: from_json_list(&r.redirect_uris)?,
+        post_logout_redirect_uris: from_json_list(&r.post_logout_redirect_uris)?,
+        allowed_cors_origins: from_json_list(&r.allowed_cors_origins)?,
+        client_uri: r.client_uri,
+        logo_uri: r.logo_uri,
+        allow_offline_access: r.allow_offline_access,
+        allow_access_tokens_via_browser: r.allow_access_tokens_via_browser,
+        created: r.created,
+    })
+}
+
+fn roles_of(conn: &mut DbConn, ids: &[String]) -> StoreResult<HashMap<String, Vec<RoleId>>> {
+    let pairs: Vec<(String, String)> = client_roles::table
+        .filter(client_roles::client_id.eq_any(ids))
+        .order(client_roles::role_id.asc())
+        .select((client_roles::client_id, client_roles::role_id))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<RoleId>> = HashMap::new();
+    for (client, role) in pairs {
+        map.entry(client).or_default().push(RoleId::from_stored(role));
+    }
+    Ok(map)
+}
+
+fn with_roles(conn: &mut DbConn, rows: Vec<ClientRow>) -> StoreResult<Vec<Client>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut roles = roles_of(conn, &ids)?;
+    rows.into_iter()
+        .map(|r| {
+            let role_ids = roles.remove(&r.id).unwrap_or_default();
+            from_row(r, role_ids)
+        })
+        .collect()
+}
+
+/// Inserts a client with its roles.
+pub fn insert(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
+    diesel::insert_into(clients::table)
+        .values((
+            ClientRow {
+                id: c.id.as_str().to_owned(),
+                tenant_id: c.tenant_id.as_str().to_owned(),
+                kind: c.kind.as_str().to_owned(),
+                name: c.name.clone(),
+                enabled: c.enabled,
+                access_token_lifetime: c.access_token_lifetime,
+                tags: to_json_list(&c.tags),
+                redirect_uris: to_json_list(&c.redirect_uris),
+                post_logout_redirect_uris: to_json_list(&c.post_logout_redirect_uris),
+                allowed_cors_origins: to_json_list(&c.allowed_cors_origins),
+                client_uri: c.client_uri.clone(),
+                logo_uri: c.logo_uri.clone(),
+                allow_offline_access: c.allow_offline_access,
+                allow_access_tokens_via_browser: c.allow_access_tokens_via_browser,
+                created: c.created,
+            },
+            clients::last_secret_id.eq(0_i64),
+        ))
+        .execute(conn)?;
+    set_roles(conn, &c.id, &c.role_ids)
+}
+
+/// Writes every mutable field (the service merged the partial update already).
+pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
+    diesel::update(clients::table.find(c.id.as_str()))
+        .set(ClientChanges {
+            name: &c.name,
+            enabled: c.enabled,
+            access_token_lifetime: c.access_token_lifetime,
+            tags: to_json_list(&c.tags),
+            redirect_uris: to_json_list(&c.redirect_uris),
+            post_logout_redirect_uris: to_json_list(&c.post_logout_redirect_uris),
+            allowed_cors_origins: to_json_list(&c.allowed_cors_origins),
+            client_uri: c.client_uri.as_deref(),
+            logo_uri: c.logo_uri.as_deref(),
+            allow_offline_access: c.allow_offline_access,
+            allow_access_tokens_via_browser: c.allow_access_tokens_via_browser,
+        })
+        .execute(conn)?;
+    set_roles(conn, &c.id, &c.role_ids)
+}
+
+/// Replaces the client's role list.
+pub fn set_roles(conn: &mut DbConn, client: &ClientId, role_ids: &[RoleId]) -> StoreResult<()> {
+    diesel::delete(client_roles::table.filter(client_roles::client_id.eq(client.as_str())))
+        .execute(conn)?;
+    // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
+    for r in role_ids {
+        diesel::insert_into(client_roles::table)
+            .values((
+                client_roles::client_id.eq(client.as_str()),
+                client_roles::role_id.eq(r.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConn, id: &ClientId) -> StoreResult<()> {
+    diesel::delete(clients::table.find(id.as_str())).execute(conn)?;
+    Ok(())
+}
+
+/// Whether any client of any tenant has this id (one id space).
+pub fn id_taken(conn: &mut DbConn, id: &ClientId) -> StoreResult<bool> {
+    let n: i64 = clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Clients of all kinds in a tenant (for the 50 000 limit).
+pub fn count_in_tenant(conn: &mut DbConn, tenant: &TenantId) -> StoreResult<i64> {
+    Ok(clients::table
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// One client of a tenant and kind.
+pub fn get(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    kind: ClientKind,
+    id: &ClientId,
+) -> StoreResult<Option<Client>> {
+    let row = clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .filter(clients::kind.eq(kind.as_str()))
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some(r) => with_roles(conn, vec![r])?.pop(),
+        None => None,
+    })
+}
+
+/// One client of a tenant, whatever its kind (for `/Clients/{id}/Roles`).
+pub fn get_any_kind(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &ClientId,
+) -> StoreResult<Option<Client>> {
+    let row = clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some(r) => with_roles(conn, vec![r])?.pop(),
+        None => None,
+    })
+}
+
+/// A page of a tenant's clients of one kind, honouring id and tag filters (SPEC §3.1).
+pub fn list(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    kind: ClientKind,
+    q: &ListQuery,
+) -> StoreResult<Page<Client>> {
+    let base = clients::table
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .filter(clients::kind.eq(kind.as_str()))
+        .order((clients::created.asc(), clients::id.asc()))
+        .select(ClientRow::as_select());
+    if !q.ids.is_empty() {
+        let rows = base.filter(clients::id.eq_any(&q.ids)).load(conn)?;
+        let items: Vec<Client> = with_roles(conn, rows)?
+            .into_iter()
+            .filter(|c| has_tags(c, &q.tags))
+            .collect();
+        return Ok(Page {
+            total: items.len() as i64,
+            items,
+        });
+    }
+    if !q.tags.is_empty() {
+        // Tags live in a JSON column: filter in memory over the tenant's clients of this kind.
+        let rows = base.load(conn)?;
+        let matching: Vec<ClientRow> = rows
+            .into_iter()
+            .filter(|r| {
+                from_json_list(&r.tags)
+                    .map(|tags| {
+                        q.tags
+                            .iter()
+                            .all(|want| tags.iter().any(|t| t.to_lowercase() == *want))
+                    })
+                    .unwrap_or(false)
+            })
+            .collect();
+        let total = matching.len() as i64;
+        let page: Vec<ClientRow> = matching
+            .into_iter()
+            .skip(q.skip.max(0) as usize)
+            .take(q.count.max(0) as usize)
+            .collect();
+        return Ok(Page {
+            items: with_roles(conn, page)?,
+            total,
+        });
+    }
+    let total: i64 = clients::table
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .filter(clients::kind.eq(kind.as_str()))
+        .count()
+        .get_result(conn)?;
+    let rows = base.offset(q.skip).limit(q.count).load(conn)?;
+    Ok(Page {
+        items: with_roles(conn, rows)?,
+        total,
+    })
+}
+
+fn has_tags(c: &Client, wanted: &[String]) -> bool {
+    wanted
+        .iter()
+        .all(|w| c.tags.iter().any(|t| t.to_lowercase() == *w))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = client_secrets)]
+struct SecretRow {
+    client_id: String,
+    id: i64,
+    description: Option<String>,
+    expiration: Option<i64>,
+    secret_hash: String,
+    created: i64,
+}
+
+impl From<SecretRow> for ClientSecret {
+    fn from(r: SecretRow) -> Self {
+        ClientSecret {
+            client_id: ClientId::from_stored(r.client_id),
+            id: r.id,
+            description: r.description,
+            expiration: r.expiration,
+            secret_hash: r.secret_hash,
+            created: r.created,
+        }
+    }
+}
+
+/// Inserts a secret with the client's next id (ids are never reused) and returns that id.
+/// `secret.id` is ignored.
+pub fn insert_secret(conn: &mut DbConn, secret: &ClientSecret) -> StoreResult<SecretId> {
+    // Incrementing in one UPDATE ... RETURNING keeps two concurrent inserts from sharing an id.
+    let id: i64 = diesel::update(clients::table.find(secret.client_id.as_str()))
+        .set(clients::last_secret_id.eq(clients::last_secret_id + 1))
+        .returning(clients::last_secret_id)
+        .get_result(conn)?;
+    diesel::insert_into(client_secrets::table)
+        .values(SecretRow {
+            client_id: secret.client_id.as_str().to_owned(),
+            id,
+            description: secret.description.clone(),
+            expiration: secret.expiration,
+            secret_hash: secret.secret_hash.clone(),
+            created: secret.created,
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn list_secrets(conn: &mut DbConn, client: &ClientId) -> StoreResult<Vec<ClientSecret>> {
+    Ok(client_secrets::table
+        .filter(client_secrets::client_id.eq(client.as_str()))
+        .order(client_secrets::id.asc())
+        .select(SecretRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ClientSecret::from)
+        .collect())
+}
+
+pub fn get_secret(
+    conn: &mut DbConn,
+    client: &ClientId,
+    id: SecretId,
+) -> StoreResult<Option<ClientSecret>> {
+    Ok(client_secrets::table
+        .find((client.as_str(), id))
+        .select(SecretRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ClientSecret::from))
+}
+
+pub fn update_secret(conn: &mut DbConn, s: &ClientSecret) -> StoreResult<()> {
+    diesel::update(client_secrets::table.find((s.client_id.as_str(), s.id)))
+        .set((
+            client_secrets::description.eq(&s.description),
+            client_secrets::expiration.eq(s.expiration),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_secret(conn: &mut DbConn, client: &ClientId, id: SecretId) -> StoreResult<()> {
+    diesel::delete(client_secrets::table.find((client.as_str(), id))).execute(conn)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The token endpoint's read
+
+/// What client authentication and token issuance need, read in one query.
+#[derive(Clone, Debug)]
+pub struct ClientAuthRecord {
+    pub id: ClientId,
+    pub tenant_id: TenantId,
+    pub kind: ClientKind,
+    pub enabled: bool,
+    pub access_token_lifetime: i64,
+    /// (hash, expiration) of every secret.
+    pub secrets: Vec<(String, Option<i64>)>,
+    pub role_ids: Vec<String>,
+    pub role_type_ids: Vec<String>,
+    pub allowed_cors_origins: Vec<String>,
+    pub redirect_uris: Vec<String>,
+}
+
+type AuthJoinRow = (
+    (String, String, String, bool, i64, String, String),
+    Option<(i64, String, Option<i64>)>,
+    Option<(String, Option<String>)>,
+);
+
+/// Loads a client with its secrets and roles in ONE indexed query (a small cross product of the
+/// client's secrets and roles), so the token endpoint makes a single database round trip.
+pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAuthRecord>> {
+    let rows: Vec<AuthJoinRow> = clients::table
+        .filter(clients::id.eq(id))
+        .left_join(client_secrets::table)
+        .left_join(client_roles::table.inner_join(roles::table))
+        .select((
+            (
+                clients::id,
+                clients::tenant_id,
+                clients::kind,
+                clients::enabled,
+                clients::access_token_lifetime,
+                clients::allowed_cors_origins,
+                clients::redirect_uris,
+            ),
+            (
+                client_secrets::id,
+                client_secrets::secret_hash,
+                client_secrets::expiration,
+            )
+                .nullable(),
+            (roles::id, roles::role_type_id).nullable(),
+        ))
+        .load(conn)?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (cid, tid, kind, enabled, lifetime, cors, redirects) = first.0.clone();
+    let mut record = ClientAuthRecord {
+        id: ClientId::from_stored(cid),
+        tenant_id: TenantId::from_stored(tid),
+        kind: ClientKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("client kind {kind}")))?,
+        enabled,
+        access_token_lifetime: lifetime,
+        secrets: Vec::new(),
+        role_ids: Vec::new(),
+        role_type_ids: Vec::new(),
+        allowed_cors_origins: from_json_list(&cors)?,
+        redirect_uris: from_json_list(&redirects)?,
+    };
+    let mut seen_secrets = Vec::new();
+    for (_, secret, role) in rows {
+        if let Some((sid, hash, exp)) = secret {
+            if !seen_secrets.contains(&sid) {
+                seen_secrets.push(sid);
+                record.secrets.push((hash, exp));
+            }
+        }
+        if let Some((rid, rtype)) = role {
+            if !record.role_ids.contains(&rid) {
+                record.role_ids.push(rid);
+                if let Some(t) = rtype {
+                    record.role_type_ids.push(t);
+                }
+            }
+        }
+    }
+    record.role_ids.sort();
+    record.role_type_ids.sort();
+    Ok(Some(record))
+}
