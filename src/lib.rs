@@ -15,10 +15,14 @@
     )
 )]
 
+pub mod app;
 pub mod clock;
-pub mod crypto;
+pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod domain;
+pub mod http;
 pub mod oauth;
+pub mod oidc;
 pub mod service;
 pub mod store;

@@ -1,1 +1,176 @@
-fn main() {}
+//! The `portcullis` command line (SPEC §1.1). Parses arguments and calls the library; no logic.
+//! Exit codes: 0 ok, 1 user error (message on stderr), 2 internal error.
+
+use clap::{Parser, Subcommand};
+use portcullis::clock::Clock;
+use portcullis::commands;
+use portcullis::config::{Config, ConfigArgs, LogFormat};
+use portcullis::crypto::keys::{KeyStore, SigningAlg};
+use portcullis::domain::TenantId;
+use portcullis::service::{self, ServiceError};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "OAuth 2.0 / OpenID Connect authorization server"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, load or create signing keys, start the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a tenant with an administrator user and client; prints their credentials as JSON.
+    Bootstrap {
+        #[arg(long, default_value = "Default")]
+        tenant_name: String,
+        #[arg(long, default_value = "admin@localhost")]
+        admin_email: String,
+    },
+    /// Tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant with its built-in roles; prints the Tenant JSON.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a local user (password read from standard input); prints the User JSON.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Also grant Tenant Administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List signing keys with their state.
+    List,
+    /// Add a next key that starts signing after the JWKS cache lifetime.
+    Rotate {
+        /// Algorithm (default: RS256 and the configured access-token algorithm).
+        #[arg(long)]
+        alg: Option<String>,
+    },
+    /// Stop signing with a key (it stays published until its tokens have expired).
+    Retire { kid: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(&cli.config) {
+        Ok(c) => c,
+        Err(e) => return commands::fail(1, &e.to_string()),
+    };
+    init_logging(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => commands::serve(config),
+        Command::Migrate => commands::migrate(&config),
+        Command::Bootstrap {
+            tenant_name,
+            admin_email,
+        } => commands::with_context(config, |ctx| {
+            let out = service::bootstrap::bootstrap(ctx, &tenant_name, &admin_email)?;
+            commands::print_json(&out)
+        }),
+        Command::Tenant(TenantCommand::Create { name, id }) => {
+            commands::with_context(config, |ctx| {
+                let id = match id {
+                    Some(raw) => Some(TenantId::parse(&raw).map_err(|e| {
+                        ServiceError::bad_request(e.to_string(), "Pass --id as a GUID.")
+                    })?),
+                    None => None,
+                };
+                let t = service::tenants::create(ctx, &name, id)?;
+                commands::print_json(&portcullis::http::api::views::tenant(&t))
+            })
+        }
+        Command::User(UserCommand::Add {
+            tenant,
+            email,
+            name,
+            admin,
+            password_stdin: _,
+        }) => commands::with_context(config, |ctx| {
+            let tenant = TenantId::parse(&tenant).map_err(|e| {
+                ServiceError::bad_request(e.to_string(), "Pass --tenant as a GUID.")
+            })?;
+            let password = commands::read_password_stdin()?;
+            let input = service::users::UserInput {
+                email: Some(email.clone()),
+                name: name.clone(),
+                password: Some(password),
+                ..Default::default()
+            };
+            let user = service::users::create_local(ctx, &tenant, input, admin)?;
+            commands::print_json(&portcullis::http::api::views::user(&user))
+        }),
+        Command::Keys(cmd) => {
+            let store = KeyStore::new(&config.keys_dir);
+            let now = Clock::System.now();
+            match cmd {
+                KeysCommand::List => commands::keys_list(&store, now),
+                KeysCommand::Rotate { alg } => {
+                    let algs = match alg {
+                        Some(a) => match a.parse::<SigningAlg>() {
+                            Ok(a) => vec![a],
+                            Err(_) => {
+                                return commands::fail(1, &format!("unknown algorithm '{a}'"))
+                            }
+                        },
+                        None => commands::configured_algs(&config),
+                    };
+                    commands::keys_rotate(&store, &algs, now)
+                }
+                KeysCommand::Retire { kid } => commands::keys_retire(&store, &kid, now),
+            }
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

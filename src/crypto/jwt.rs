@@ -36,7 +36,11 @@ fn b64_len(n: usize) -> usize {
 
 /// Signs `claims` as a compact JWS with `key`: `typ` is `"at+jwt"` for access tokens (RFC 9068 §2.1)
 /// and `"JWT"` for ID tokens.
-pub fn sign_jwt<C: Serialize>(claims: &C, typ: &str, key: &SigningKey) -> Result<String, CryptoError> {
+pub fn sign_jwt<C: Serialize>(
+    claims: &C,
+    typ: &str,
+    key: &SigningKey,
+) -> Result<String, CryptoError> {
     // One scratch buffer holds the header JSON then the claims JSON.
     let mut json = Vec::with_capacity(768);
     serde_json::to_writer(
@@ -52,8 +56,7 @@ pub fn sign_jwt<C: Serialize>(claims: &C, typ: &str, key: &SigningKey) -> Result
     let (header, payload) = json.split_at(header_len);
 
     let signing_input_len = b64_len(header.len()) + 1 + b64_len(payload.len());
-    let mut token =
-        String::with_capacity(signing_input_len + 1 + b64_len(key.signature_len()));
+    let mut token = String::with_capacity(signing_input_len + 1 + b64_len(key.signature_len()));
     URL_SAFE_NO_PAD.encode_string(header, &mut token);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(payload, &mut token);

@@ -46,7 +46,10 @@ fn round_trip_for_every_algorithm() {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(header, json!({"alg": alg.as_str(), "kid": key.kid(), "typ": "at+jwt"}));
+        assert_eq!(
+            header,
+            json!({"alg": alg.as_str(), "kid": key.kid(), "typ": "at+jwt"})
+        );
         let got = verify(&v, &token, NOW).unwrap();
         assert_eq!(got["sub"], "client-1", "{alg}");
         // Array audience containing ours is accepted.
@@ -63,7 +66,10 @@ fn unknown_kid_is_rejected() {
     let unknown = test_key(SigningAlg::ES256, 0);
     let v = Verifier::new(&ring_of(&[&known]), NOW).unwrap();
     let token = sign_jwt(&claims(NOW + 300), "at+jwt", &unknown).unwrap();
-    assert_eq!(rejection(verify(&v, &token, NOW)), TokenRejection::UnknownKid);
+    assert_eq!(
+        rejection(verify(&v, &token, NOW)),
+        TokenRejection::UnknownKid
+    );
 }
 
 #[test]
@@ -75,13 +81,22 @@ fn tampered_payload_or_signature_is_rejected() {
     let mut c = claims(NOW + 300);
     c["sub"] = json!("admin");
     let forged = format!("{}.{}.{}", parts[0], b64(&c), parts[2]);
-    assert_eq!(rejection(verify(&v, &forged, NOW)), TokenRejection::BadSignature);
+    assert_eq!(
+        rejection(verify(&v, &forged, NOW)),
+        TokenRejection::BadSignature
+    );
     let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
     sig[0] ^= 1;
     let forged = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig));
-    assert_eq!(rejection(verify(&v, &forged, NOW)), TokenRejection::BadSignature);
+    assert_eq!(
+        rejection(verify(&v, &forged, NOW)),
+        TokenRejection::BadSignature
+    );
     assert_eq!(rejection(verify(&v, "a.b", NOW)), TokenRejection::Malformed);
-    assert_eq!(rejection(verify(&v, "a.b.c.d", NOW)), TokenRejection::Malformed);
+    assert_eq!(
+        rejection(verify(&v, "a.b.c.d", NOW)),
+        TokenRejection::Malformed
+    );
 }
 
 #[test]
@@ -94,7 +109,10 @@ fn alg_none_and_algorithm_confusion_are_rejected() {
         let token = format!("{header}.{payload}.");
         let r = rejection(verify(&v, &token, NOW));
         assert!(
-            matches!(r, TokenRejection::Malformed | TokenRejection::AlgorithmMismatch),
+            matches!(
+                r,
+                TokenRejection::Malformed | TokenRejection::AlgorithmMismatch
+            ),
             "{alg}: {r:?}"
         );
     }
@@ -106,10 +124,16 @@ fn time_issuer_audience_and_typ_are_checked_against_now() {
     let v = Verifier::new(&ring_of(&[&key]), NOW).unwrap();
     let token = sign_jwt(&claims(NOW + 300), "at+jwt", &key).unwrap();
     assert!(verify(&v, &token, NOW + 299).is_ok());
-    assert_eq!(rejection(verify(&v, &token, NOW + 300)), TokenRejection::Expired);
+    assert_eq!(
+        rejection(verify(&v, &token, NOW + 300)),
+        TokenRejection::Expired
+    );
     // nbf = NOW, 30 s leeway.
     assert!(verify(&v, &token, NOW - 30).is_ok());
-    assert_eq!(rejection(verify(&v, &token, NOW - 31)), TokenRejection::NotYetValid);
+    assert_eq!(
+        rejection(verify(&v, &token, NOW - 31)),
+        TokenRejection::NotYetValid
+    );
     assert_eq!(
         rejection(v.verify::<Value>(&token, None, "https://evil", AUD, NOW)),
         TokenRejection::WrongIssuer
@@ -124,8 +148,13 @@ fn time_issuer_audience_and_typ_are_checked_against_now() {
     );
     assert!(v.verify::<Value>(&token, None, ISS, AUD, NOW).is_ok());
     let id_token = sign_jwt(&claims(NOW + 300), "JWT", &key).unwrap();
-    assert!(v.verify::<Value>(&id_token, Some("JWT"), ISS, AUD, NOW).is_ok());
-    assert_eq!(rejection(verify(&v, &id_token, NOW)), TokenRejection::WrongType);
+    assert!(v
+        .verify::<Value>(&id_token, Some("JWT"), ISS, AUD, NOW)
+        .is_ok());
+    assert_eq!(
+        rejection(verify(&v, &id_token, NOW)),
+        TokenRejection::WrongType
+    );
     // No exp at all is refused.
     let mut c = claims(0);
     c.as_object_mut().unwrap().remove("exp");
@@ -138,7 +167,10 @@ fn next_key_is_published_but_not_active_until_it_activates() {
     let old = test_key(SigningAlg::ES256, 0);
     let next = test_key(SigningAlg::ES256, NOW + 600);
     let ring = ring_of(&[&old, &next]);
-    assert_eq!(ring.active(SigningAlg::ES256, NOW).unwrap().kid(), old.kid());
+    assert_eq!(
+        ring.active(SigningAlg::ES256, NOW).unwrap().kid(),
+        old.kid()
+    );
     assert_eq!(ring.state_of(next.kid(), NOW), Some(KeyState::Next));
     let jwks = ring.jwks_json(NOW);
     let kids: Vec<&str> = jwks["keys"]
@@ -152,7 +184,10 @@ fn next_key_is_published_but_not_active_until_it_activates() {
 
     // After activation: the next key signs; the old one is retired yet still verifies.
     let later = NOW + 600;
-    assert_eq!(ring.active(SigningAlg::ES256, later).unwrap().kid(), next.kid());
+    assert_eq!(
+        ring.active(SigningAlg::ES256, later).unwrap().kid(),
+        next.kid()
+    );
     assert_eq!(ring.state_of(old.kid(), later), Some(KeyState::Retired));
     let v = Verifier::new(&ring, later).unwrap();
     let by_old = sign_jwt(&claims(later + 60), "at+jwt", &old).unwrap();

@@ -72,7 +72,9 @@ pub enum CryptoError {
         #[source]
         source: std::io::Error,
     },
-    #[error("could not take the key directory lock {0} within 10 s (another process is changing keys)")]
+    #[error(
+        "could not take the key directory lock {0} within 10 s (another process is changing keys)"
+    )]
     LockTimeout(PathBuf),
     #[error("no signing key with kid {0}")]
     UnknownKid(String),
@@ -86,7 +88,11 @@ pub enum CryptoError {
 }
 
 impl CryptoError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         CryptoError::Io {
             action,
             path: path.into(),

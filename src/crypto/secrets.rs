@@ -32,7 +32,9 @@ const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$cG9ydGN1bGxpcy1kdW1teQ$\
                          JQyOb06DiZooJ0Pv09H7siAw/wirvNeDUty8manB3l0";
 
 fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
-    SystemRandom::new().fill(buf).map_err(|_| CryptoError::Random)
+    SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| CryptoError::Random)
 }
 
 /// A client secret in clear: either freshly generated (shown to the administrator once) or as
@@ -200,13 +202,16 @@ mod tests {
         let b = random_token(32).unwrap();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert!(matches!(random_token(8), Err(CryptoError::TokenTooShort(8))));
+        assert!(matches!(
+            random_token(8),
+            Err(CryptoError::TokenTooShort(8))
+        ));
     }
 
     #[test]
     fn sha256_b64url_matches_rfc7636_appendix_b() {
         assert_eq!(
-            sha256_b64url("dBjftJeZ4CVP-mJ92K1xxVxZ9JHXyU0_RCz6vJmRLRQ"),
+            sha256_b64url("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }

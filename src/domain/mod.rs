@@ -5,8 +5,8 @@ pub mod caller;
 pub mod client;
 pub mod ids;
 pub mod role;
-pub mod time;
 pub mod tenant;
+pub mod time;
 pub mod user;
 
 pub use caller::Caller;

@@ -49,8 +49,12 @@ impl BuiltinRole {
     /// A one-line description shown in role listings.
     pub fn description(self) -> &'static str {
         match self {
-            BuiltinRole::TenantAdministrator => "Manages users, clients, secrets and roles of the tenant.",
-            BuiltinRole::TenantMember => "Held by every user and client of the tenant; cannot be removed.",
+            BuiltinRole::TenantAdministrator => {
+                "Manages users, clients, secrets and roles of the tenant."
+            }
+            BuiltinRole::TenantMember => {
+                "Held by every user and client of the tenant; cannot be removed."
+            }
             BuiltinRole::TenantContributor => "Reads and writes data by default.",
             BuiltinRole::TenantDataSteward => "Stewards data; no default permissions.",
             BuiltinRole::TenantViewer => "Views data; no default permissions.",

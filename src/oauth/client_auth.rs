@@ -20,7 +20,12 @@ pub enum PresentedClient {
 impl std::fmt::Debug for PresentedClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the secret.
-        write!(f, "PresentedClient({:?}, {})", self.method(), self.client_id())
+        write!(
+            f,
+            "PresentedClient({:?}, {})",
+            self.method(),
+            self.client_id()
+        )
     }
 }
 
@@ -171,7 +176,9 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(c.method(), AuthMethod::ClientSecretPost);
-        let c = presented_client(None, &form("client_id=a")).unwrap().unwrap();
+        let c = presented_client(None, &form("client_id=a"))
+            .unwrap()
+            .unwrap();
         assert_eq!(c.method(), AuthMethod::None);
         assert!(presented_client(None, &form("")).unwrap().is_none());
         assert!(presented_client(Some("Basic !!!"), &form("")).is_err());

@@ -40,11 +40,15 @@ mod tests {
         assert_eq!(grant_scope(k, None, "ocsapi").unwrap(), "ocsapi");
         assert_eq!(grant_scope(k, Some("ocsapi"), "ocsapi").unwrap(), "ocsapi");
         assert_eq!(
-            grant_scope(k, Some("ocsapi openid"), "ocsapi").unwrap_err().code,
+            grant_scope(k, Some("ocsapi openid"), "ocsapi")
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidScope
         );
         assert_eq!(
-            grant_scope(ClientKind::Hybrid, None, "ocsapi").unwrap_err().code,
+            grant_scope(ClientKind::Hybrid, None, "ocsapi")
+                .unwrap_err()
+                .code,
             ErrorCode::UnauthorizedClient
         );
     }

@@ -38,7 +38,11 @@ pub fn is_empty(ctx: &Context) -> ServiceResult<bool> {
 }
 
 /// Creates the tenant, its administrator user and administrator client.
-pub fn bootstrap(ctx: &Context, tenant_name: &str, admin_email: &str) -> ServiceResult<BootstrapOutput> {
+pub fn bootstrap(
+    ctx: &Context,
+    tenant_name: &str,
+    admin_email: &str,
+) -> ServiceResult<BootstrapOutput> {
     let password = random_token(18)?;
     let hash = hash_password(&password)?;
     let now = ctx.now();
@@ -48,7 +52,8 @@ pub fn bootstrap(ctx: &Context, tenant_name: &str, admin_email: &str) -> Service
                 "a tenant named '{tenant_name}' already exists"
             )));
         }
-        let tenant = super::tenants::create_tenant_rows(conn, TenantId::generate(), tenant_name, now)?;
+        let tenant =
+            super::tenants::create_tenant_rows(conn, TenantId::generate(), tenant_name, now)?;
         let roles = store::roles::list(conn, &tenant.id)?;
         let role = |b: BuiltinRole| {
             roles
@@ -57,7 +62,10 @@ pub fn bootstrap(ctx: &Context, tenant_name: &str, admin_email: &str) -> Service
                 .map(|r| r.id.clone())
                 .ok_or_else(|| ServiceError::Internal("built-in role missing".to_owned()))
         };
-        let admin_roles = vec![role(BuiltinRole::TenantAdministrator)?, role(BuiltinRole::TenantMember)?];
+        let admin_roles = vec![
+            role(BuiltinRole::TenantAdministrator)?,
+            role(BuiltinRole::TenantMember)?,
+        ];
         let user = create_user_rows(
             conn,
             &tenant.id,

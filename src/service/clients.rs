@@ -70,7 +70,10 @@ pub fn normalize_origin(raw: &str) -> Option<String> {
 fn cors_origins(values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > limits::URIS_PER_LIST {
         return Err(ServiceError::bad_request(
-            format!("AllowedCorsOrigins may hold at most {} entries.", limits::URIS_PER_LIST),
+            format!(
+                "AllowedCorsOrigins may hold at most {} entries.",
+                limits::URIS_PER_LIST
+            ),
             format!("Send at most {} AllowedCorsOrigins.", limits::URIS_PER_LIST),
         ));
     }
@@ -125,16 +128,16 @@ fn merge(
         base.tags = validate::tags(t)?;
     }
     match kind {
-        ClientKind::ClientCredentials => match &input.role_ids {
-            Some(ids) => base.role_ids = validate::role_ids(tenant_roles, ids)?,
-            None if creating => {
-                return Err(ServiceError::bad_request(
+        ClientKind::ClientCredentials => {
+            match &input.role_ids {
+                Some(ids) => base.role_ids = validate::role_ids(tenant_roles, ids)?,
+                None if creating => return Err(ServiceError::bad_request(
                     "RoleIds is required.",
                     "Send RoleIds including the tenant's Tenant Member role Id (see GET /Roles).",
-                ))
+                )),
+                None => {}
             }
-            None => {}
-        },
+        }
         ClientKind::AuthorizationCode | ClientKind::Hybrid => {
             match &input.redirect_uris {
                 Some(u) => base.redirect_uris = validate::uri_list("RedirectUris", u)?,
@@ -204,8 +207,10 @@ pub fn create(
         Some(raw) if !raw.is_empty() => parse_client_id(raw)?,
         _ => ClientId::generate(),
     };
-    let secret_expiration =
-        validate::timestamp("SecretExpirationDate", input.secret_expiration_date.as_deref())?;
+    let secret_expiration = validate::timestamp(
+        "SecretExpirationDate",
+        input.secret_expiration_date.as_deref(),
+    )?;
     if secret_expiration.is_some_and(|at| at <= now) {
         return Err(ServiceError::bad_request(
             "SecretExpirationDate is in the past.",
@@ -320,7 +325,8 @@ pub fn update(
     }
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
-        let mut client = store::clients::get(conn, tenant, kind, id)?.ok_or_else(|| not_found(kind))?;
+        let mut client =
+            store::clients::get(conn, tenant, kind, id)?.ok_or_else(|| not_found(kind))?;
         let tenant_roles = store::roles::list(conn, tenant)?;
         merge(kind, &mut client, &input, &tenant_roles, false)?;
         store::clients::update(conn, &client)?;

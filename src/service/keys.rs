@@ -22,6 +22,18 @@ pub const REFRESH_INTERVAL_SECS: u64 = 10;
 struct Loaded {
     ring: Arc<KeyRing>,
     verifier: Arc<Verifier>,
+    /// The JWKS document, serialised once per load: the published set only changes on reload.
+    jwks: bytes::Bytes,
+}
+
+fn load(ring: KeyRing, now: UnixTime) -> Result<Loaded, CryptoError> {
+    let verifier = Verifier::new(&ring, now)?;
+    let jwks = serde_json::to_vec(&ring.jwks_json(now))?;
+    Ok(Loaded {
+        ring: Arc::new(ring),
+        verifier: Arc::new(verifier),
+        jwks: bytes::Bytes::from(jwks),
+    })
 }
 
 /// Parsed keys shared by all requests.
@@ -47,14 +59,10 @@ impl KeyCache {
         let ring = store
             .ensure_active(&algs, now)?
             .with_retention(RETIRED_KEY_RETENTION);
-        let verifier = Verifier::new(&ring, now)?;
         Ok(KeyCache {
             store,
             algs,
-            loaded: RwLock::new(Loaded {
-                ring: Arc::new(ring),
-                verifier: Arc::new(verifier),
-            }),
+            loaded: RwLock::new(load(ring, now)?),
         })
     }
 
@@ -64,12 +72,8 @@ impl KeyCache {
             .store
             .ensure_active(&self.algs, now)?
             .with_retention(RETIRED_KEY_RETENTION);
-        let verifier = Verifier::new(&ring, now)?;
-        let mut loaded = self.loaded.write().unwrap_or_else(|p| p.into_inner());
-        *loaded = Loaded {
-            ring: Arc::new(ring),
-            verifier: Arc::new(verifier),
-        };
+        let fresh = load(ring, now)?;
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         Ok(())
     }
 
@@ -100,9 +104,13 @@ impl KeyCache {
             .clone()
     }
 
-    /// The JWKS document.
-    pub fn jwks_json(&self, now: UnixTime) -> serde_json::Value {
-        self.ring().jwks_json(now)
+    /// The serialised JWKS document.
+    pub fn jwks_bytes(&self) -> bytes::Bytes {
+        self.loaded
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .jwks
+            .clone()
     }
 
     /// Key counts by state, for `/metrics`.

@@ -138,7 +138,8 @@ pub fn update(
             role.name = name;
         }
         if input.description.is_some() {
-            role.description = validate::optional_text("Description", input.description.as_deref())?;
+            role.description =
+                validate::optional_text("Description", input.description.as_deref())?;
         }
         store::roles::update(conn, &role)?;
         Ok(role)
@@ -159,7 +160,12 @@ pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) ->
 }
 
 /// GET the users holding a role (TM).
-pub fn users(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) -> ServiceResult<Vec<User>> {
+pub fn users(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    id: &RoleId,
+) -> ServiceResult<Vec<User>> {
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
@@ -187,7 +193,8 @@ pub fn clients(
         let mut out = Vec::new();
         for cid in store::roles::client_ids_with_role(conn, id)? {
             let cid = crate::domain::ClientId::from_stored(cid);
-            if let Some(c) = store::clients::get(conn, tenant, ClientKind::ClientCredentials, &cid)? {
+            if let Some(c) = store::clients::get(conn, tenant, ClientKind::ClientCredentials, &cid)?
+            {
                 out.push(c);
             }
         }

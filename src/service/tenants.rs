@@ -24,7 +24,8 @@ pub(crate) fn create_tenant_rows(
     now: UnixTime,
 ) -> ServiceResult<Tenant> {
     let name = super::validate::required_text("CompanyName", Some(name))?;
-    if store::tenants::get(conn, &id)?.is_some() || store::tenants::find_by_name(conn, &name)?.is_some()
+    if store::tenants::get(conn, &id)?.is_some()
+        || store::tenants::find_by_name(conn, &name)?.is_some()
     {
         return Err(ServiceError::Conflict(format!(
             "a tenant named '{name}' or with id '{id}' already exists"
@@ -59,9 +60,8 @@ pub(crate) fn create_tenant_rows(
 /// `tenant create` on the command line.
 pub fn create(ctx: &Context, name: &str, id: Option<TenantId>) -> ServiceResult<Tenant> {
     let now = ctx.now();
-    ctx.store.write(|conn| {
-        create_tenant_rows(conn, id.unwrap_or_else(TenantId::generate), name, now)
-    })
+    ctx.store
+        .write(|conn| create_tenant_rows(conn, id.unwrap_or_else(TenantId::generate), name, now))
 }
 
 /// GET (TM).
@@ -89,7 +89,8 @@ pub fn update(
     ctx.store.write(|conn| {
         let mut t = authorize(conn, caller, tenant, Rule::Admin)?;
         if input.company_name.is_some() {
-            let name = super::validate::required_text("CompanyName", input.company_name.as_deref())?;
+            let name =
+                super::validate::required_text("CompanyName", input.company_name.as_deref())?;
             if let Some(other) = store::tenants::find_by_name(conn, &name)? {
                 if other.id != t.id {
                     return Err(ServiceError::Conflict(format!(

@@ -73,7 +73,10 @@ pub fn exchange(
 
 /// Loads the client and checks its credentials. Unknown client, disabled client and wrong secret
 /// all give the same `invalid_client`, so the answer reveals nothing about which it was.
-fn authenticate(ctx: &Context, presented: &PresentedClient) -> Result<ClientAuthRecord, ServiceError> {
+fn authenticate(
+    ctx: &Context,
+    presented: &PresentedClient,
+) -> Result<ClientAuthRecord, ServiceError> {
     let invalid = || OAuthError::invalid_client("client authentication failed").into();
     let id = crate::domain::ids::canonical_guid(presented.client_id()).map_err(|_| invalid())?;
     let record = ctx

@@ -126,7 +126,11 @@ pub(crate) fn create_user_rows(
         Some(raw) => parse_user_id(raw)?,
         None => UserId::generate(),
     };
-    let idp = match input.identity_provider_id.as_deref().filter(|s| !s.trim().is_empty()) {
+    let idp = match input
+        .identity_provider_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
         Some(raw) => crate::domain::ids::canonical_guid(raw).map_err(|_| {
             ServiceError::bad_request(
                 format!("IdentityProviderId '{raw}' is not a valid GUID."),
@@ -199,7 +203,12 @@ pub fn create(
 }
 
 /// `user add` on the command line (no caller: the operator has the database).
-pub fn create_local(ctx: &Context, tenant: &TenantId, input: UserInput, admin: bool) -> ServiceResult<User> {
+pub fn create_local(
+    ctx: &Context,
+    tenant: &TenantId,
+    input: UserInput,
+    admin: bool,
+) -> ServiceResult<User> {
     let hash = password_hash(input.password.as_deref())?;
     if hash.is_none() {
         return Err(ServiceError::bad_request(
@@ -278,7 +287,11 @@ pub fn update(
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
         let mut user = store::users::get(conn, tenant, id)?.ok_or_else(not_found)?;
-        if let Some(idp) = input.identity_provider_id.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(idp) = input
+            .identity_provider_id
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
             if crate::domain::ids::canonical_guid(idp).ok().as_deref()
                 != Some(user.identity_provider_id.as_str())
             {
@@ -334,7 +347,12 @@ pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &UserId) ->
 }
 
 /// GET a user's roles (TM, Self).
-pub fn roles(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &UserId) -> ServiceResult<Vec<Role>> {
+pub fn roles(
+    ctx: &Context,
+    caller: &Caller,
+    tenant: &TenantId,
+    id: &UserId,
+) -> ServiceResult<Vec<Role>> {
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         let user = store::users::get(conn, tenant, id)?.ok_or_else(not_found)?;

@@ -105,7 +105,10 @@ pub fn token_lifetime(value: i64) -> ServiceResult<i64> {
 pub fn tags(values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > limits::TAGS_PER_CLIENT {
         return Err(ServiceError::bad_request(
-            format!("A client may carry at most {} tags.", limits::TAGS_PER_CLIENT),
+            format!(
+                "A client may carry at most {} tags.",
+                limits::TAGS_PER_CLIENT
+            ),
             "Send fewer Tags.",
         ));
     }
@@ -155,7 +158,10 @@ pub fn role_ids(tenant_roles: &[Role], requested: &[String]) -> ServiceResult<Ve
 pub fn uri_list(field: &str, values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > limits::URIS_PER_LIST {
         return Err(ServiceError::bad_request(
-            format!("{field} may hold at most {} entries.", limits::URIS_PER_LIST),
+            format!(
+                "{field} may hold at most {} entries.",
+                limits::URIS_PER_LIST
+            ),
             format!("Send at most {} {field}.", limits::URIS_PER_LIST),
         ));
     }
@@ -216,12 +222,14 @@ pub fn secret_expiry(
 pub fn timestamp(field: &str, value: Option<&str>) -> ServiceResult<Option<UnixTime>> {
     match value {
         None => Ok(None),
-        Some(text) => crate::domain::time::parse_time(text).map(Some).ok_or_else(|| {
-            ServiceError::bad_request(
-                format!("{field} '{text}' is not a date-time."),
-                "Send an ISO 8601 date-time such as 2027-01-31T00:00:00Z.",
-            )
-        }),
+        Some(text) => crate::domain::time::parse_time(text)
+            .map(Some)
+            .ok_or_else(|| {
+                ServiceError::bad_request(
+                    format!("{field} '{text}' is not a date-time."),
+                    "Send an ISO 8601 date-time such as 2027-01-31T00:00:00Z.",
+                )
+            }),
     }
 }
 
@@ -232,7 +240,10 @@ mod tests {
     #[test]
     fn secret_expiry_matrix() {
         let now = 1000;
-        assert_eq!(secret_expiry(Some(true), Some(2000), now).unwrap(), Some(2000));
+        assert_eq!(
+            secret_expiry(Some(true), Some(2000), now).unwrap(),
+            Some(2000)
+        );
         assert_eq!(secret_expiry(None, Some(2000), now).unwrap(), Some(2000));
         assert!(secret_expiry(Some(true), None, now).is_err());
         assert!(secret_expiry(None, None, now).is_err());

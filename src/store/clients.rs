@@ -75,7 +75,9 @@ fn roles_of(conn: &mut DbConn, ids: &[String]) -> StoreResult<HashMap<String, Ve
         .load(conn)?;
     let mut map: HashMap<String, Vec<RoleId>> = HashMap::new();
     for (client, role) in pairs {
-        map.entry(client).or_default().push(RoleId::from_stored(role));
+        map.entry(client)
+            .or_default()
+            .push(RoleId::from_stored(role));
     }
     Ok(map)
 }

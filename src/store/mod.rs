@@ -101,7 +101,9 @@ impl Store {
     }
 
     fn conn(&self) -> StoreResult<r2d2::PooledConnection<ConnectionManager>> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs `work` on one pooled connection without a transaction (single reads).

@@ -98,7 +98,8 @@ pub fn insert(conn: &mut DbConn, user: &User, password_hash: Option<&str>) -> St
 
 /// Replaces the user's role list.
 pub fn set_roles(conn: &mut DbConn, user: &UserId, role_ids: &[RoleId]) -> StoreResult<()> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user.as_str()))).execute(conn)?;
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user.as_str())))
+        .execute(conn)?;
     // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
     for r in role_ids {
         diesel::insert_into(user_roles::table)

@@ -161,12 +161,14 @@ impl KeyRing {
         self.keys
             .iter()
             .zip(self.assessments(now))
-            .filter(|(_, a)| match (a.state, a.retired_since, self.keep_retired_for) {
-                (KeyState::Retired, Some(since), Some(keep)) => {
-                    now.saturating_sub(since) <= keep
-                }
-                _ => true,
-            })
+            .filter(
+                |(_, a)| match (a.state, a.retired_since, self.keep_retired_for) {
+                    (KeyState::Retired, Some(since), Some(keep)) => {
+                        now.saturating_sub(since) <= keep
+                    }
+                    _ => true,
+                },
+            )
             .map(|(k, _)| Arc::clone(k))
             .collect()
     }

@@ -25,7 +25,8 @@ const LOCK_RETRY: Duration = Duration::from_millis(50);
 
 /// Reads every key pair of `dir`, skipping (with a warning) pairs that do not load.
 pub(super) fn read_key_dir(dir: &Path) -> Result<Vec<(SigningKey, PathBuf)>, CryptoError> {
-    let entries = fs::read_dir(dir).map_err(|e| CryptoError::io("reading key directory", dir, e))?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| CryptoError::io("reading key directory", dir, e))?;
     let mut keys = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| CryptoError::io("reading key directory", dir, e))?;
@@ -61,7 +62,8 @@ fn read_pair(dir: &Path, kid: &str) -> Result<SigningKey, CryptoError> {
         )));
     }
     let pem_path = dir.join(format!("{kid}.pem"));
-    let pem = fs::read_to_string(&pem_path).map_err(|e| CryptoError::io("reading", &pem_path, e))?;
+    let pem =
+        fs::read_to_string(&pem_path).map_err(|e| CryptoError::io("reading", &pem_path, e))?;
     SigningKey::from_pem(&pem, meta)
 }
 
@@ -87,28 +89,46 @@ impl KeyStore {
 
     /// At start: makes sure each of `algs` has an active or next key, generating an immediately
     /// active one where neither exists. Creates the directory if missing. Returns the loaded ring.
-    pub fn ensure_active(&self, algs: &[SigningAlg], now: UnixTime) -> Result<KeyRing, CryptoError> {
+    pub fn ensure_active(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+    ) -> Result<KeyRing, CryptoError> {
+        // Deduplicated: the access-token algorithm is often RS256 too.
+        let uncovered = |ring: &KeyRing| -> Vec<SigningAlg> {
+            let infos = ring.infos(now);
+            let mut missing: Vec<SigningAlg> = algs
+                .iter()
+                .copied()
+                .filter(|&alg| {
+                    !infos.iter().any(|i| {
+                        i.alg == alg && matches!(i.state, KeyState::Active | KeyState::Next)
+                    })
+                })
+                .collect();
+            missing.sort();
+            missing.dedup();
+            missing
+        };
+        // Fast path without the lock: the usual start, and the only one on a read-only directory.
+        if self.dir.is_dir() {
+            let ring = self.load()?;
+            if uncovered(&ring).is_empty() {
+                return Ok(ring);
+            }
+        }
         fs::create_dir_all(&self.dir)
             .map_err(|e| CryptoError::io("creating key directory", &self.dir, e))?;
         let _lock = DirLock::acquire(&self.dir)?;
+        // Re-read inside the lock: another process may have generated the keys meanwhile.
         let ring = self.load()?;
-        let mut generated = false;
-        for &alg in algs {
-            let covered = ring.keys().iter().any(|k| {
-                k.alg() == alg
-                    && matches!(
-                        ring.state_of(k.kid(), now),
-                        Some(KeyState::Active | KeyState::Next)
-                    )
-            });
-            if !covered {
-                let (key, der) = SigningKey::generate(alg, now, now)?;
-                self.write_new_key(&key, &der)?;
-                tracing::info!(kid = key.kid(), alg = %alg, "generated signing key");
-                generated = true;
-            }
+        let missing = uncovered(&ring);
+        for &alg in &missing {
+            let (key, der) = SigningKey::generate(alg, now, now)?;
+            self.write_new_key(&key, &der)?;
+            tracing::info!(kid = key.kid(), alg = %alg, "generated signing key");
         }
-        if generated {
+        if !missing.is_empty() {
             self.load()
         } else {
             Ok(ring)
@@ -117,7 +137,12 @@ impl KeyStore {
 
     /// `keys rotate`: adds a *next* key of `alg` that becomes active at `now + delay`, where `delay`
     /// is the JWKS cache lifetime, so relying parties see the key before it signs.
-    pub fn rotate(&self, alg: SigningAlg, now: UnixTime, delay: i64) -> Result<KeyInfo, CryptoError> {
+    pub fn rotate(
+        &self,
+        alg: SigningAlg,
+        now: UnixTime,
+        delay: i64,
+    ) -> Result<KeyInfo, CryptoError> {
         fs::create_dir_all(&self.dir)
             .map_err(|e| CryptoError::io("creating key directory", &self.dir, e))?;
         let _lock = DirLock::acquire(&self.dir)?;
@@ -167,7 +192,10 @@ impl KeyStore {
                 meta.activates_at = now;
                 // Promote first, so that an active key exists at every moment.
                 self.write_meta(&meta)?;
-                tracing::warn!(kid = next.kid(), "promoted next signing key (emergency rotation)");
+                tracing::warn!(
+                    kid = next.kid(),
+                    "promoted next signing key (emergency rotation)"
+                );
                 promoted = Some(meta.kid);
             }
             Some(KeyState::Retired) if key.meta().retired_at.is_some() => return Ok(None),
@@ -333,166 +361,5 @@ impl Drop for DirLock {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const T0: i64 = 1_700_000_000;
-    const ES: SigningAlg = SigningAlg::ES256;
-
-    fn store() -> (tempfile::TempDir, KeyStore) {
-        let tmp = tempfile::tempdir().unwrap();
-        let store = KeyStore::new(tmp.path().join("keys"));
-        (tmp, store)
-    }
-
-    fn state(store: &KeyStore, kid: &str, now: i64) -> Option<KeyState> {
-        store.load().unwrap().state_of(kid, now)
-    }
-
-    #[test]
-    fn ensure_active_generates_once_with_private_files() {
-        let (_tmp, store) = store();
-        let ring = store
-            .ensure_active(&[SigningAlg::RS256, ES, SigningAlg::EdDSA], T0)
-            .unwrap();
-        assert_eq!(ring.keys().len(), 3);
-        for alg in SigningAlg::ALL {
-            let key = ring.active(alg, T0).unwrap();
-            assert_eq!(key.kid(), key.public_jwk().thumbprint());
-            let pem = fs::read_to_string(store.dir().join(format!("{}.pem", key.kid()))).unwrap();
-            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let path = store.dir().join(format!("{}.pem", key.kid()));
-                let mode = fs::metadata(path).unwrap().permissions().mode();
-                assert_eq!(mode & 0o777, 0o600);
-            }
-            let json: serde_json::Value = serde_json::from_slice(
-                &fs::read(store.dir().join(format!("{}.json", key.kid()))).unwrap(),
-            )
-            .unwrap();
-            assert_eq!(json["retired_at"], serde_json::Value::Null);
-            assert_eq!(json["alg"], alg.as_str());
-        }
-        let again = store
-            .ensure_active(&[SigningAlg::RS256, ES, SigningAlg::EdDSA], T0 + 10)
-            .unwrap();
-        assert_eq!(again.keys().len(), 3, "nothing generated the second time");
-        assert!(!store.dir().join(LOCK_FILE).exists(), "lock released");
-    }
-
-    #[test]
-    fn broken_files_are_skipped_and_others_ignored() {
-        let (_tmp, store) = store();
-        let ring = store.ensure_active(&[ES], T0).unwrap();
-        let kid = ring.active(ES, T0).unwrap().kid().to_owned();
-        fs::write(store.dir().join("README.md"), "keys live here").unwrap();
-        fs::write(store.dir().join("bogus.json"), "{not json").unwrap();
-        fs::write(store.dir().join("orphan.json"), format!(
-            r#"{{"kid":"orphan","alg":"ES256","created_at":0,"activates_at":0,"retired_at":null}}"#
-        ))
-        .unwrap();
-        let ring = store.load().unwrap();
-        assert_eq!(ring.keys().len(), 1);
-        assert_eq!(ring.keys()[0].kid(), kid);
-        assert!(KeyRing::load(&store.dir().join("missing")).is_err());
-    }
-
-    #[test]
-    fn rotate_then_time_passing_activates_the_next_key() {
-        let (_tmp, store) = store();
-        let old = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
-        let next = store.rotate(ES, T0, 600).unwrap();
-        assert_eq!(next.state, KeyState::Next);
-        assert_eq!(next.activates_at, T0 + 600);
-        // Before activation, a second ensure_active generates nothing.
-        assert_eq!(store.ensure_active(&[ES], T0 + 1).unwrap().keys().len(), 2);
-        let ring = store.load().unwrap();
-        assert_eq!(ring.active(ES, T0 + 599).unwrap().kid(), old.kid());
-        assert_eq!(ring.active(ES, T0 + 600).unwrap().kid(), next.kid);
-        assert_eq!(ring.state_of(old.kid(), T0 + 600), Some(KeyState::Retired));
-        assert_eq!(ring.published(T0 + 600).len(), 2);
-        let list = store.list(T0 + 600).unwrap();
-        assert_eq!(list.len(), 2);
-        assert_eq!(list[1].kid, next.kid);
-        assert_eq!(list[1].state, KeyState::Active);
-    }
-
-    #[test]
-    fn retire_rules() {
-        let (_tmp, store) = store();
-        let active = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
-        assert!(matches!(
-            store.retire("no-such-kid", T0),
-            Err(CryptoError::UnknownKid(_))
-        ));
-        // The only active key without a next key cannot be retired.
-        let err = store.retire(active.kid(), T0).unwrap_err();
-        assert!(matches!(err, CryptoError::OnlyActiveKey { .. }));
-        assert!(err.to_string().contains("keys rotate"));
-        assert_eq!(state(&store, active.kid(), T0), Some(KeyState::Active));
-        // With a next key: emergency rotation promotes it now.
-        let next = store.rotate(ES, T0, 3600).unwrap();
-        let promoted = store.retire(active.kid(), T0 + 5).unwrap();
-        assert_eq!(promoted.as_deref(), Some(next.kid.as_str()));
-        let ring = store.load().unwrap();
-        assert_eq!(ring.active(ES, T0 + 5).unwrap().kid(), next.kid);
-        assert_eq!(ring.state_of(active.kid(), T0 + 5), Some(KeyState::Retired));
-        assert_eq!(ring.by_kid(active.kid()).unwrap().meta().retired_at, Some(T0 + 5));
-        // Retiring again changes nothing.
-        assert_eq!(store.retire(active.kid(), T0 + 50).unwrap(), None);
-        assert_eq!(
-            store.load().unwrap().by_kid(active.kid()).unwrap().meta().retired_at,
-            Some(T0 + 5)
-        );
-        // A next key can be retired (cancelling a rotation).
-        let extra = store.rotate(ES, T0 + 10, 3600).unwrap();
-        assert_eq!(store.retire(&extra.kid, T0 + 10).unwrap(), None);
-        assert_eq!(state(&store, &extra.kid, T0 + 10_000), Some(KeyState::Retired));
-        assert_eq!(state(&store, &next.kid, T0 + 10_000), Some(KeyState::Active));
-    }
-
-    #[test]
-    fn purge_removes_only_keys_retired_longer_than_keep_for() {
-        let (_tmp, store) = store();
-        let first = store.ensure_active(&[ES], T0).unwrap().active(ES, T0).unwrap();
-        let second = store.rotate(ES, T0, 100).unwrap();
-        let third = store.rotate(ES, T0 + 1000, 100).unwrap();
-        // first superseded at T0+100, second at T0+1100.
-        assert!(store.purge(T0 + 1100, 1000).unwrap().is_empty());
-        assert_eq!(store.purge(T0 + 1101, 1000).unwrap(), vec![first.kid().to_owned()]);
-        assert!(!store.dir().join(format!("{}.pem", first.kid())).exists());
-        assert!(!store.dir().join(format!("{}.json", first.kid())).exists());
-        // The active key and a next key are never purged.
-        let fourth = store.rotate(ES, T0 + 5000, 1_000_000).unwrap();
-        let purged = store.purge(T0 + 100_000, 0).unwrap();
-        assert_eq!(purged, vec![second.kid.clone()]);
-        let ring = store.load().unwrap();
-        assert_eq!(ring.active(ES, T0 + 100_000).unwrap().kid(), third.kid);
-        assert_eq!(ring.state_of(&fourth.kid, T0 + 100_000), Some(KeyState::Next));
-    }
-
-    #[test]
-    fn stale_lock_is_broken_and_fresh_lock_waits() {
-        let (_tmp, store) = store();
-        fs::create_dir_all(store.dir()).unwrap();
-        let lock = store.dir().join(LOCK_FILE);
-        let held = DirLock::acquire(store.dir()).unwrap();
-        assert!(lock.exists());
-        let handle = {
-            let dir = store.dir().to_owned();
-            std::thread::spawn(move || DirLock::acquire(&dir).map(|_| ()))
-        };
-        std::thread::sleep(Duration::from_millis(200));
-        drop(held);
-        handle.join().unwrap().unwrap();
-        // A lock file 2 minutes old is stale.
-        let file = File::create(&lock).unwrap();
-        let old = std::time::SystemTime::now() - Duration::from_secs(120);
-        file.set_modified(old).unwrap();
-        assert!(lock_is_stale(&lock));
-        drop(DirLock::acquire(store.dir()).unwrap());
-        assert!(!lock.exists());
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

@@ -1,0 +1,100 @@
+//! Wiring: builds the service [`Context`] (configuration, database pool, keys, clock) and the actix
+//! server bound to a given listener, plus the background upkeep tasks.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::service::keys::{KeyCache, REFRESH_INTERVAL_SECS};
+use crate::service::Context;
+use crate::store::Store;
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] crate::crypto::CryptoError),
+    #[error("http server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database (applying migrations) and the key directory.
+pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
+    let store = Store::open(&config.database_url, 16)?;
+    store.migrate()?;
+    let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
+    Ok(Context {
+        config: Arc::new(config),
+        store,
+        clock,
+        keys: Arc::new(keys),
+    })
+}
+
+/// The HTTP state for a context.
+pub fn app_state(ctx: Context) -> AppState {
+    let c = &ctx.config;
+    let mut algs = vec![c.access_token_alg.as_str()];
+    if !algs.contains(&"RS256") {
+        algs.push("RS256");
+    }
+    let discovery = crate::oidc::discovery::document(&c.issuer(), &c.api_scope, &algs);
+    AppState {
+        discovery: web::Bytes::from(serde_json::to_vec(&discovery).unwrap_or_default()),
+        ctx,
+        metrics: Arc::new(http::ops::Metrics::default()),
+    }
+}
+
+/// Starts the server on `listener`; the returned future runs it until stopped.
+pub fn server(
+    state: AppState,
+    listener: TcpListener,
+    workers: Option<usize>,
+) -> Result<actix_web::dev::Server, StartError> {
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware::from_fn(http::request_id::middleware))
+            .configure(http::routes)
+    })
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.disable_signals().run())
+}
+
+/// Background upkeep: re-reads the key directory (keys rotated by the CLI or another node) and
+/// purges retired keys. Runs on the current actix system until it stops.
+pub fn spawn_upkeep(ctx: Context) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(REFRESH_INTERVAL_SECS));
+        let mut rounds: u64 = 0;
+        loop {
+            tick.tick().await;
+            rounds += 1;
+            let c = ctx.clone();
+            let purge = rounds % 360 == 0;
+            let result = web::block(move || {
+                let now = c.now();
+                if purge {
+                    c.keys.purge(now)?;
+                }
+                c.keys.refresh(now)
+            })
+            .await;
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "key refresh failed"),
+                Err(e) => tracing::warn!(error = %e, "key refresh task failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,209 @@
+//! The command-line commands' bodies (`main.rs` only parses). Each returns the process exit code:
+//! 0 ok, 1 user error, 2 internal error.
+
+use crate::app;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::keys::{KeyStore, SigningAlg};
+use crate::crypto::CryptoError;
+use crate::service::keys::ROTATION_DELAY;
+use crate::service::{self, Context, ServiceError};
+use serde::Serialize;
+use std::io::Read;
+use std::process::ExitCode;
+
+/// Prints `message` to stderr and returns `code`.
+pub fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("portcullis: {message}");
+    ExitCode::from(code)
+}
+
+fn service_failure(e: &ServiceError) -> ExitCode {
+    match e {
+        ServiceError::BadRequest { reason, resolution } => {
+            fail(1, &format!("{reason} {resolution}"))
+        }
+        ServiceError::Conflict(m) | ServiceError::NotFound(m) => fail(1, m),
+        ServiceError::Forbidden(m) | ServiceError::Unauthorized(m) => fail(1, m),
+        other => fail(2, &other.to_string()),
+    }
+}
+
+/// Prints a value as one JSON object on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> Result<(), ServiceError> {
+    let text = serde_json::to_string(value).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Reads a password from standard input (one line, trailing newline removed).
+pub fn read_password_stdin() -> Result<String, ServiceError> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| {
+        ServiceError::bad_request(
+            format!("cannot read the password: {e}"),
+            "Pipe the password to standard input.",
+        )
+    })?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// Opens the database and keys, runs `work`, maps errors to exit codes.
+pub fn with_context(
+    config: Config,
+    work: impl FnOnce(&Context) -> Result<(), ServiceError>,
+) -> ExitCode {
+    let ctx = match app::build_context(config, Clock::System) {
+        Ok(c) => c,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    match work(&ctx) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => service_failure(&e),
+    }
+}
+
+/// `migrate`.
+pub fn migrate(config: &Config) -> ExitCode {
+    let store = match crate::store::Store::open(&config.database_url, 1) {
+        Ok(s) => s,
+        Err(e) => return fail(1, &e.to_string()),
+    };
+    match store.migrate() {
+        Ok(n) => {
+            eprintln!("portcullis: {n} migration(s) applied");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(2, &e.to_string()),
+    }
+}
+
+/// The algorithms the server signs with: RS256 (ID tokens) and the access-token algorithm.
+pub fn configured_algs(config: &Config) -> Vec<SigningAlg> {
+    let mut algs = vec![SigningAlg::RS256];
+    if config.access_token_alg != SigningAlg::RS256 {
+        algs.push(config.access_token_alg);
+    }
+    algs
+}
+
+fn crypto_failure(e: &CryptoError) -> ExitCode {
+    match e {
+        CryptoError::UnknownKid(_) | CryptoError::OnlyActiveKey { .. } => fail(1, &e.to_string()),
+        other => fail(2, &other.to_string()),
+    }
+}
+
+/// `keys list`.
+pub fn keys_list(store: &KeyStore, now: i64) -> ExitCode {
+    match store.list(now) {
+        Ok(keys) => match print_json(&keys) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => service_failure(&e),
+        },
+        Err(e) => crypto_failure(&e),
+    }
+}
+
+/// `keys rotate`.
+pub fn keys_rotate(store: &KeyStore, algs: &[SigningAlg], now: i64) -> ExitCode {
+    let mut added = Vec::new();
+    for alg in algs {
+        match store.rotate(*alg, now, ROTATION_DELAY) {
+            Ok(info) => added.push(info),
+            Err(e) => return crypto_failure(&e),
+        }
+    }
+    match print_json(&added) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => service_failure(&e),
+    }
+}
+
+/// `keys retire KID`.
+pub fn keys_retire(store: &KeyStore, kid: &str, now: i64) -> ExitCode {
+    match store.retire(kid, now) {
+        Ok(promoted) => {
+            if let Some(p) = promoted {
+                eprintln!("portcullis: key {p} was promoted and signs from now on");
+            }
+            eprintln!("portcullis: key {kid} retired");
+            ExitCode::SUCCESS
+        }
+        Err(e) => crypto_failure(&e),
+    }
+}
+
+/// First start (SPEC §1.3): an empty database gets the Default tenant; the credentials are
+/// printed once and written to `data/initial-credentials.json` (mode 0600).
+fn first_start(ctx: &Context) -> Result<(), ServiceError> {
+    if !service::bootstrap::is_empty(ctx)? {
+        return Ok(());
+    }
+    let out = match service::bootstrap::bootstrap(ctx, "Default", "admin@localhost") {
+        Ok(o) => o,
+        // Another node bootstrapped at the same moment.
+        Err(ServiceError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let json =
+        serde_json::to_string_pretty(&out).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    write_private_file("data/initial-credentials.json", json.as_bytes()).map_err(|e| {
+        ServiceError::Internal(format!("cannot write data/initial-credentials.json: {e}"))
+    })?;
+    println!("\nFirst start: created tenant 'Default'. These credentials are shown once (also in data/initial-credentials.json):\n\n{json}\n");
+    println!(
+        "Get a token:\n  curl -s -u '{}:{}' -d grant_type=client_credentials {}/connect/token\n",
+        out.admin_client_id, out.admin_client_secret, out.issuer
+    );
+    Ok(())
+}
+
+fn write_private_file(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)
+}
+
+/// `serve`.
+pub fn serve(config: Config) -> ExitCode {
+    let bind = config.bind.clone();
+    let workers = config.workers;
+    let ctx = match app::build_context(config, Clock::System) {
+        Ok(c) => c,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    if let Err(e) = first_start(&ctx) {
+        return service_failure(&e);
+    }
+    let listener = match std::net::TcpListener::bind(&bind) {
+        Ok(l) => l,
+        Err(e) => return fail(1, &format!("cannot listen on {bind}: {e}")),
+    };
+    tracing::info!(%bind, issuer = %ctx.config.issuer(), "portcullis listening");
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
+        app::spawn_upkeep(ctx.clone());
+        let server = app::server(app::app_state(ctx), listener, workers)?;
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            handle.stop(true).await;
+        });
+        server.await.map_err(app::StartError::from)
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(2, &e.to_string()),
+    }
+}

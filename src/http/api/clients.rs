@@ -1,0 +1,210 @@
+//! Client handlers for all three kinds (the kind comes from the route) and client roles.
+
+use super::extract::{json_body, ApiCaller, KindOf, ListParams};
+use super::{listed, tenant_id, views};
+use crate::domain::ClientKind;
+use crate::http::errors::ApiError;
+use crate::http::{blocking, AppState};
+use crate::service::clients::{self as svc, parse_client_id, ClientInput};
+use crate::service::ServiceError;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+type Reply = Result<HttpResponse, ApiError>;
+
+/// A 207 child error (SPEC §3.1).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ChildError {
+    pub operation_id: String,
+    pub error: &'static str,
+    pub reason: String,
+    pub resolution: &'static str,
+    pub status_code: u16,
+    pub model_id: String,
+}
+
+/// The 207 Multi-Status body.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MultiStatus<T: Serialize> {
+    pub operation_id: String,
+    pub error: &'static str,
+    pub reason: String,
+    pub child_errors: Vec<ChildError>,
+    pub data: Vec<T>,
+}
+
+/// Renders a list, as 207 when some requested ids were missing and the kind documents 207.
+pub(crate) fn multi_status<T: Serialize>(
+    data: Vec<T>,
+    total: i64,
+    missing: &[String],
+    what: &str,
+) -> HttpResponse {
+    if missing.is_empty() {
+        return listed(&data, total);
+    }
+    let op = crate::http::request_id::current();
+    let body = MultiStatus {
+        operation_id: op.clone(),
+        error: "Partial success",
+        reason: format!("{} of the requested {what}s were not found.", missing.len()),
+        child_errors: missing
+            .iter()
+            .map(|id| ChildError {
+                operation_id: op.clone(),
+                error: "Not found",
+                reason: format!("{what} '{id}' was not found."),
+                resolution: "Check the id.",
+                status_code: 404,
+                model_id: id.clone(),
+            })
+            .collect(),
+        data,
+    };
+    HttpResponse::MultiStatus()
+        .insert_header(("Total-Count", total.to_string()))
+        .json(body)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    kind: KindOf,
+    path: web::Path<String>,
+    params: ListParams,
+) -> Reply {
+    let tenant = tenant_id(&path)?;
+    let query = params.query()?;
+    let ctx = state.ctx.clone();
+    let kind = kind.0;
+    let listing = blocking(move || svc::list(&ctx, &caller.0, &tenant, kind, &query)).await?;
+    let data: Vec<_> = listing.page.items.iter().map(views::client).collect();
+    Ok(match kind {
+        ClientKind::ClientCredentials => {
+            multi_status(data, listing.page.total, &listing.missing, "Client")
+        }
+        _ => listed(&data, listing.page.total),
+    })
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    kind: KindOf,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Reply {
+    let tenant = tenant_id(&path)?;
+    let input: ClientInput = json_body(payload).await?;
+    let ctx = state.ctx.clone();
+    let kind = kind.0;
+    let t = tenant.clone();
+    let created = blocking(move || svc::create(&ctx, &caller.0, &t, kind, input)).await?;
+    let segment = match kind {
+        ClientKind::ClientCredentials => "ClientCredentialClients",
+        ClientKind::AuthorizationCode => "AuthorizationCodeClients",
+        ClientKind::Hybrid => "HybridClients",
+    };
+    let location = format!(
+        "{}/api/v1/Tenants/{}/{}/{}",
+        state.ctx.config.public_url, tenant, segment, created.client.id
+    );
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, location));
+    Ok(match &created.secret {
+        Some(secret) => res.json(views::client_created(&created.client, secret)),
+        None => res.json(views::client(&created.client)),
+    })
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    kind: KindOf,
+    path: web::Path<(String, String)>,
+) -> Reply {
+    let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
+    let ctx = state.ctx.clone();
+    let kind = kind.0;
+    let c = blocking(move || svc::get(&ctx, &caller.0, &tenant, kind, &client)).await?;
+    Ok(HttpResponse::Ok().json(views::client(&c)))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    kind: KindOf,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Reply {
+    let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
+    let input: ClientInput = json_body(payload).await?;
+    let ctx = state.ctx.clone();
+    let kind = kind.0;
+    let c = blocking(move || svc::update(&ctx, &caller.0, &tenant, kind, &client, input)).await?;
+    Ok(HttpResponse::Ok().json(views::client(&c)))
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    kind: KindOf,
+    path: web::Path<(String, String)>,
+) -> Reply {
+    let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
+    let ctx = state.ctx.clone();
+    let kind = kind.0;
+    blocking(move || svc::delete(&ctx, &caller.0, &tenant, kind, &client)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn roles(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Reply {
+    let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
+    let ctx = state.ctx.clone();
+    let roles = blocking(move || svc::roles(&ctx, &caller.0, &tenant, &client)).await?;
+    let data: Vec<_> = roles.iter().map(views::role).collect();
+    Ok(listed(&data, data.len() as i64))
+}
+
+/// A `Role` in a PUT body: only `Id` is read.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RoleRef {
+    pub id: Option<String>,
+}
+
+/// The ids of a `Role[]` body; a role without `Id` is a 400.
+pub(crate) fn role_ref_ids(refs: Vec<RoleRef>) -> Result<Vec<String>, ApiError> {
+    refs.into_iter()
+        .map(|r| {
+            r.id.ok_or_else(|| {
+                ServiceError::bad_request(
+                    "Every role in the body needs an Id.",
+                    "Send role objects with their Id, e.g. [{\"Id\":\"...\"}].",
+                )
+                .into()
+            })
+        })
+        .collect()
+}
+
+pub async fn set_roles(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Reply {
+    let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
+    let ids = role_ref_ids(json_body::<Vec<RoleRef>>(payload).await?)?;
+    let ctx = state.ctx.clone();
+    let roles = blocking(move || svc::set_roles(&ctx, &caller.0, &tenant, &client, &ids)).await?;
+    let data: Vec<_> = roles.iter().map(views::role).collect();
+    Ok(HttpResponse::Ok().json(data))
+}

@@ -1,0 +1,133 @@
+//! Extractors of the management API: the authenticated caller, list parameters and JSON bodies,
+//! each failing with an `ErrorResponse`.
+
+use super::super::body::{read_body, API_BODY_LIMIT};
+use super::super::errors::ApiError;
+use super::super::AppState;
+use crate::domain::{Caller, ClientKind, ListQuery};
+use crate::service::{api_auth, validate, ServiceError};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use std::future::{ready, Ready};
+
+/// The verified caller (from `Authorization: Bearer`).
+pub struct ApiCaller(pub Caller);
+
+impl FromRequest for ApiCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller(req))
+    }
+}
+
+fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ServiceError::Internal("application state missing".to_owned()))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ServiceError::Unauthorized("the request has no bearer token".to_owned()))?;
+    let token = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ServiceError::Unauthorized("the Authorization header is not a bearer token".to_owned())
+        })?;
+    Ok(ApiCaller(api_auth::caller_from_bearer(&state.ctx, token)?))
+}
+
+/// The client kind a route serves (set with `app_data` on its scope).
+pub struct KindOf(pub ClientKind);
+
+impl FromRequest for KindOf {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.app_data::<ClientKind>()
+                .map(|k| KindOf(*k))
+                .ok_or_else(|| {
+                    ServiceError::Internal("route has no client kind".to_owned()).into()
+                }),
+        )
+    }
+}
+
+/// Query parameters of lists, read by hand because `id` and `tag` repeat.
+#[derive(Debug, Default)]
+pub struct ListParams {
+    pub ids: Vec<String>,
+    pub tags: Vec<String>,
+    pub skip: Option<i64>,
+    pub count: Option<i64>,
+    pub role_type_id: Option<String>,
+}
+
+impl ListParams {
+    /// The validated list query (skip/count bounds of SPEC §3.1).
+    pub fn query(&self) -> Result<ListQuery, ApiError> {
+        Ok(validate::list_query(
+            &self.ids, &self.tags, self.skip, self.count,
+        )?)
+    }
+}
+
+impl FromRequest for ListParams {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(list_params(req.query_string()))
+    }
+}
+
+fn list_params(query: &str) -> Result<ListParams, ApiError> {
+    let mut p = ListParams::default();
+    let int = |name: &str, v: &str| -> Result<i64, ApiError> {
+        v.trim().parse::<i64>().map_err(|_| {
+            ServiceError::bad_request(
+                format!("{name} '{v}' is not a whole number."),
+                format!("Send {name} as a whole number."),
+            )
+            .into()
+        })
+    };
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        match k.to_ascii_lowercase().as_str() {
+            "id" => p.ids.push(v.into_owned()),
+            "tag" => p.tags.push(v.into_owned()),
+            "skip" => p.skip = Some(int("skip", &v)?),
+            "count" => p.count = Some(int("count", &v)?),
+            "roletypeid" => p.role_type_id = Some(v.into_owned()),
+            // `query` is accepted and ignored (OCS documents it as unsupported).
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+/// Reads and parses a JSON body (size-limited; wrong types give 400 naming the problem).
+pub async fn json_body<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
+    let bytes = read_body(payload, API_BODY_LIMIT).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(
+            ServiceError::bad_request("The request body is empty.", "Send a JSON object.").into(),
+        );
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ServiceError::bad_request(
+            format!("The request body is not valid: {e}."),
+            "Send JSON with the documented property names and types.",
+        )
+        .into()
+    })
+}

@@ -1,0 +1,192 @@
+//! The one place that renders errors over HTTP, by endpoint style: the management API's
+//! `ErrorResponse` (SPEC §3.1) and the token endpoint's OAuth JSON (RFC 6749 §5.2).
+
+use super::body::BodyError;
+use super::request_id;
+use crate::oauth::{ErrorCode, OAuthError};
+use crate::service::ServiceError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// OCS `ErrorResponse`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorResponse {
+    pub operation_id: String,
+    pub error: String,
+    pub reason: String,
+    pub resolution: String,
+    pub dynamic_properties: Option<serde_json::Value>,
+}
+
+/// A management API error.
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        ApiError(match e {
+            BodyError::TooLarge(limit) => ServiceError::bad_request(
+                format!("The request body is larger than {limit} bytes."),
+                "Send a smaller body.",
+            ),
+            BodyError::Broken(m) => ServiceError::bad_request(
+                format!("The request body could not be read: {m}"),
+                "Send the request again.",
+            ),
+        })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, String, String) {
+        match &self.0 {
+            ServiceError::BadRequest { reason, resolution } => (
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                reason.clone(),
+                resolution.clone(),
+            ),
+            ServiceError::Unauthorized(m) => (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                m.clone(),
+                "Send a valid access token of this server: Authorization: Bearer <token> (get one at the token endpoint).".to_owned(),
+            ),
+            ServiceError::Forbidden(m) => (
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                m.clone(),
+                "Use a token of this tenant that holds the required role.".to_owned(),
+            ),
+            ServiceError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("{what} not found."),
+                "Check the ids in the request path.".to_owned(),
+            ),
+            ServiceError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                "Conflict",
+                m.clone(),
+                "Choose another id or name.".to_owned(),
+            ),
+            ServiceError::OAuth(e) => (
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                e.description.clone(),
+                e.code.as_str().to_owned(),
+            ),
+            ServiceError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "The service is temporarily unavailable.".to_owned(),
+                "Try again shortly.".to_owned(),
+            ),
+            ServiceError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+                "An unexpected error occurred.".to_owned(),
+                "Quote the OperationId when you report this problem.".to_owned(),
+            ),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, error, reason, resolution) = self.parts();
+        let operation_id = request_id::current();
+        match &self.0 {
+            ServiceError::Internal(detail) | ServiceError::Unavailable(detail) => {
+                tracing::error!(operation_id, %status, detail, "management API error")
+            }
+            _ => tracing::info!(operation_id, %status, reason, "management API error"),
+        }
+        let mut res = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"portcullis\""));
+        }
+        res.json(ErrorResponse {
+            operation_id,
+            error: error.to_owned(),
+            reason,
+            resolution,
+            dynamic_properties: None,
+        })
+    }
+}
+
+/// RFC 6749 §5.2 error body.
+#[derive(Serialize)]
+struct OAuthErrorBody<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+/// Renders a token-endpoint style error (also used by revocation and introspection).
+pub fn oauth_json_error(error: &ServiceError, used_basic: bool) -> HttpResponse {
+    let (status, oauth) = match error {
+        ServiceError::OAuth(e) => {
+            let status = match e.code {
+                ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            (status, e.clone())
+        }
+        ServiceError::BadRequest { reason, .. } => (
+            StatusCode::BAD_REQUEST,
+            OAuthError::invalid_request(reason.clone()),
+        ),
+        ServiceError::Unavailable(detail) => {
+            tracing::error!(detail, "token endpoint unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                OAuthError::new(ErrorCode::TemporarilyUnavailable, "try again shortly"),
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "token endpoint error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                OAuthError::new(ErrorCode::ServerError, "an unexpected error occurred"),
+            )
+        }
+    };
+    if status.is_client_error() {
+        tracing::info!(error = oauth.code.as_str(), description = %oauth.description, "token request refused");
+    }
+    let mut res = HttpResponse::build(status);
+    no_store(&mut res);
+    if status == StatusCode::UNAUTHORIZED && used_basic {
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"portcullis\""));
+    }
+    res.json(OAuthErrorBody {
+        error: oauth.code.as_str(),
+        error_description: &oauth.description,
+    })
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub fn no_store(res: &mut actix_web::HttpResponseBuilder) {
+    res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+}

@@ -1,0 +1,57 @@
+//! HTTP: the only module that uses actix-web. Handlers are adapters: parse, call one service
+//! function in one blocking unit of work, render. The route table is [`routes`].
+
+pub mod api;
+pub mod body;
+pub mod discovery;
+pub mod errors;
+pub mod ops;
+pub mod request_id;
+pub mod token;
+
+use crate::service::{Context, ServiceError};
+use actix_web::web;
+
+/// Shared state of the HTTP layer.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Context,
+    /// The discovery document, serialised once at start.
+    pub discovery: web::Bytes,
+    pub metrics: std::sync::Arc<ops::Metrics>,
+}
+
+/// Runs one service call on the blocking pool (diesel and signing are synchronous).
+pub async fn blocking<T, F>(work: F) -> Result<T, ServiceError>
+where
+    F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(work)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// The route table.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/identity")
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(discovery::openid_configuration),
+                )
+                .route(
+                    "/.well-known/oauth-authorization-server",
+                    web::get().to(discovery::openid_configuration),
+                )
+                .route(
+                    "/.well-known/openid-configuration/jwks",
+                    web::get().to(discovery::jwks),
+                )
+                .route("/connect/token", web::post().to(token::token)),
+        )
+        .configure(api::routes);
+}
