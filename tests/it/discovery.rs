@@ -1,0 +1,164 @@
+//! Discovery and JWKS as a relying party sees them (the `openidconnect` crate), and the signing
+//! key life cycle seen from outside: a rotated key is published before it signs; a retired one
+//! still verifies.
+
+use crate::harness::{http, TestServer};
+use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
+use openidconnect::{IssuerUrl, JsonWebKey, JsonWebKeyId};
+use portcullis::crypto::keys::{KeyStore, SigningAlg};
+use portcullis::service::keys::ROTATION_DELAY;
+use serde_json::Value;
+
+fn rp_http() -> openidconnect::reqwest::Client {
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn provider(server: &TestServer) -> CoreProviderMetadata {
+    CoreProviderMetadata::discover_async(IssuerUrl::new(server.issuer()).unwrap(), &rp_http())
+        .await
+        .expect("discovery as a relying party")
+}
+
+/// The `kid` in a JWT's header.
+fn kid_of(jwt: &str) -> String {
+    use base64::Engine;
+    let header = jwt.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    v["kid"].as_str().unwrap().to_owned()
+}
+
+/// Verifies a JWT's signature with the JWKS key of its `kid`, as a relying party would.
+fn verifies_with(jwks: &CoreJsonWebKeySet, jwt: &str) -> bool {
+    use base64::Engine;
+    let kid = JsonWebKeyId::new(kid_of(jwt));
+    let Some(key) = jwks.keys().iter().find(|k| k.key_id() == Some(&kid)) else {
+        return false;
+    };
+    let (message, sig) = jwt.rsplit_once('.').unwrap();
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig)
+        .unwrap();
+    let alg = match key.signing_alg() {
+        openidconnect::JsonWebKeyAlgorithm::Algorithm(a) => a.clone(),
+        other => panic!("JWKS key without a signing alg: {other:?}"),
+    };
+    key.verify_signature(&alg, message.as_bytes(), &sig).is_ok()
+}
+
+#[tokio::test]
+async fn a_relying_party_reads_discovery_and_verifies_tokens_with_the_jwks() {
+    let server = TestServer::spawn().await;
+    let meta = provider(&server).await;
+    assert_eq!(meta.issuer().as_str(), server.issuer());
+    assert_eq!(
+        meta.token_endpoint().unwrap().as_str(),
+        server.url("/identity/connect/token")
+    );
+    let jwks = CoreJsonWebKeySet::fetch_async(meta.jwks_uri(), &rp_http())
+        .await
+        .unwrap();
+    let token = server.admin_token().await;
+    assert!(
+        verifies_with(&jwks, &token),
+        "access token must verify against the JWKS"
+    );
+    // A flipped signature byte must not verify.
+    let mut tampered = token.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(!verifies_with(&jwks, &tampered));
+}
+
+#[tokio::test]
+async fn discovery_advertises_what_works_and_is_public_and_cacheable() {
+    let server = TestServer::spawn().await;
+    for path in [
+        "/identity/.well-known/openid-configuration",
+        "/identity/.well-known/oauth-authorization-server",
+        "/identity/.well-known/openid-configuration/jwks",
+    ] {
+        let res = http()
+            .get(server.url(path))
+            .header("Origin", "https://anywhere.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*", "{path}");
+        let cc = res.headers()["cache-control"].to_str().unwrap().to_owned();
+        assert!(cc.starts_with("public, max-age="), "{path}: {cc}");
+    }
+    let doc: Value = http()
+        .get(server.url("/identity/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["grant_types_supported"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(
+        doc["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    assert_eq!(doc["issuer"], server.issuer());
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_published_before_it_signs_and_a_retired_key_still_verifies() {
+    let server = TestServer::spawn().await;
+    let old_token = server.admin_token().await;
+    let old_kid = kid_of(&old_token);
+    let now = server.clock().now();
+    let store = KeyStore::new(&server.ctx.config.keys_dir);
+    let next = store
+        .rotate(SigningAlg::RS256, now, ROTATION_DELAY)
+        .unwrap();
+    server.ctx.keys.refresh(now).unwrap();
+
+    let fetch_jwks = || async {
+        CoreJsonWebKeySet::fetch_async(
+            &openidconnect::JsonWebKeySetUrl::new(
+                server.url("/identity/.well-known/openid-configuration/jwks"),
+            )
+            .unwrap(),
+            &rp_http(),
+        )
+        .await
+        .unwrap()
+    };
+    // Published at once...
+    let jwks = fetch_jwks().await;
+    let kids: Vec<String> = jwks
+        .keys()
+        .iter()
+        .filter_map(|k| k.key_id().map(|k| k.as_str().to_owned()))
+        .collect();
+    assert!(
+        kids.contains(&next.kid),
+        "next key must be in the JWKS: {kids:?}"
+    );
+    // ...but not signing yet.
+    assert_eq!(kid_of(&server.admin_token().await), old_kid);
+
+    // After the JWKS cache lifetime the next key signs, and the old key's tokens still verify.
+    server.clock().advance(ROTATION_DELAY + 1);
+    server.ctx.keys.refresh(server.clock().now()).unwrap();
+    let new_token = server.admin_token().await;
+    assert_eq!(kid_of(&new_token), next.kid);
+    let jwks = fetch_jwks().await;
+    assert!(verifies_with(&jwks, &new_token));
+    assert!(
+        verifies_with(&jwks, &old_token),
+        "a retired key must still verify"
+    );
+}
