@@ -1,0 +1,101 @@
+//! Storage: the suite runs on the backend it was given, and both migration dialects produce exactly
+//! the tables and columns that `schema.rs` declares.
+
+use crate::harness::{pg_url, TestServer};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use portcullis::store::Backend;
+use std::collections::BTreeMap;
+
+/// Tables and their columns as declared in `src/store/schema.rs` (read as text).
+fn declared() -> BTreeMap<String, Vec<String>> {
+    let text = include_str!("../../src/store/schema.rs");
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_suffix('{').and_then(|l| l.split_once(" (")).map(|(n, _)| n) {
+            if !name.contains("table!") {
+                current = Some(name.trim().to_owned());
+                out.insert(name.trim().to_owned(), Vec::new());
+                continue;
+            }
+        }
+        if let (Some(t), Some((col, _))) = (&current, line.split_once(" -> ")) {
+            out.get_mut(t).unwrap().push(col.trim().to_owned());
+        }
+        if line == "}" {
+            current = None;
+        }
+    }
+    for cols in out.values_mut() {
+        cols.sort();
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+fn actual(database_url: &str) -> BTreeMap<String, Vec<String>> {
+    let rows: Vec<Column> = if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let mut conn = SqliteConnection::establish(path).unwrap();
+        diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+               AND m.name <> '__diesel_schema_migrations'",
+        )
+        .load(&mut conn)
+        .unwrap()
+    } else {
+        let mut conn = PgConnection::establish(database_url).unwrap();
+        conn.batch_execute("SELECT 1").unwrap();
+        diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'",
+        )
+        .load(&mut conn)
+        .unwrap()
+    };
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.table_name).or_default().push(r.column_name);
+    }
+    for cols in out.values_mut() {
+        cols.sort();
+    }
+    out
+}
+
+#[tokio::test]
+async fn migrations_match_schema_rs_on_this_backend() {
+    let server = TestServer::spawn().await;
+    let expected = declared();
+    assert!(expected.contains_key("clients"), "schema.rs parse: {expected:?}");
+    assert_eq!(actual(&server.ctx.config.database_url), expected);
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_the_backend_it_was_given() {
+    let server = TestServer::spawn().await;
+    let expected = if pg_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    assert_eq!(server.ctx.store.backend(), expected);
+}
+
+#[test]
+fn unknown_database_url_schemes_are_refused() {
+    for url in ["mysql://x", "data/portcullis.db", "sqlite://"] {
+        assert!(portcullis::store::Store::open(url, 1).is_err(), "{url}");
+    }
+}
