@@ -197,7 +197,8 @@ pub fn serve(config: Config) -> ExitCode {
         let server = app::server(app::app_state(ctx), listener, workers)?;
         let handle = server.handle();
         actix_web::rt::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
+            shutdown_signal().await;
+            tracing::info!("shutting down");
             handle.stop(true).await;
         });
         server.await.map_err(app::StartError::from)
@@ -206,4 +207,20 @@ pub fn serve(config: Config) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(2, &e.to_string()),
     }
+}
+
+/// Resolves on Ctrl-C or (on unix) SIGTERM, which is what process managers send.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -94,8 +94,13 @@ impl SecretHash {
 
     /// Whether `presented` hashes to this value; the comparison is constant-time.
     pub fn matches(&self, presented: &str) -> bool {
-        let candidate = SecretHash::of(presented);
-        bool::from(self.0.as_bytes().ct_eq(candidate.0.as_bytes()))
+        SecretHash::of(presented).equals_stored(&self.0)
+    }
+
+    /// Constant-time comparison with a stored hash string (hash the presented secret once, then
+    /// compare it with each of a client's stored hashes).
+    pub fn equals_stored(&self, stored: &str) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(stored.as_bytes()))
     }
 }
 

@@ -89,10 +89,11 @@ fn authenticate(
     let now = ctx.now();
     match presented.secret() {
         Some(secret) => {
-            // Check every unexpired secret without stopping early: constant work per client.
+            // Compare with every secret without stopping early: constant work per client.
+            let presented_hash = SecretHash::of(secret);
             let mut matched = false;
             for (hash, expiration) in &record.secrets {
-                let ok = SecretHash::from_stored(hash.clone()).matches(secret);
+                let ok = presented_hash.equals_stored(hash);
                 let live = expiration.is_none_or(|exp| exp > now);
                 matched |= ok & live;
             }
