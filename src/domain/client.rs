@@ -79,6 +79,42 @@ pub struct Client {
     pub created: UnixTime,
 }
 
+impl Client {
+    /// Origins allowed to call the identity endpoints from a browser (SPEC §7): the configured
+    /// `AllowedCorsOrigins`, plus for authorization-code clients the origins of their redirect URIs.
+    pub fn cors_origins(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.allowed_cors_origins.clone();
+        if self.kind == ClientKind::AuthorizationCode {
+            for uri in &self.redirect_uris {
+                if let Some(o) = origin_of(uri) {
+                    if !out.contains(&o) {
+                        out.push(o);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The origin (`scheme://host[:port]`, lowercase) of an http(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization().to_lowercase())
+}
+
+/// Normalises an origin as configured in `AllowedCorsOrigins`: scheme://host[:port], no path.
+pub fn normalize_origin(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw.trim()).ok()?;
+    if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+        return None;
+    }
+    origin_of(raw)
+}
+
 /// A client secret as stored: only its SHA-256 hash is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientSecret {

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod client;
+pub mod grant;
 pub mod ids;
 pub mod role;
 pub mod tenant;
@@ -11,6 +12,7 @@ pub mod user;
 
 pub use caller::Caller;
 pub use client::{Client, ClientKind, ClientSecret};
+pub use grant::{AuthorizationCode, Session};
 pub use ids::{ClientId, RoleId, SecretId, TenantId, UserId};
 pub use role::{BuiltinRole, Role};
 pub use tenant::Tenant;

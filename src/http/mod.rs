@@ -6,6 +6,8 @@ pub mod body;
 pub mod discovery;
 pub mod errors;
 pub mod ops;
+pub mod pages;
+pub mod protocol;
 pub mod request_id;
 pub mod token;
 
@@ -51,7 +53,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/.well-known/openid-configuration/jwks",
                     web::get().to(discovery::jwks),
                 )
-                .route("/connect/token", web::post().to(token::token)),
+                .route("/connect/token", web::post().to(token::token))
+                .configure(pages::routes)
+                .configure(protocol::routes),
         )
         .configure(api::routes);
 }

@@ -33,6 +33,11 @@ impl FormParams {
         self.values.get(name).map(String::as_str)
     }
 
+    /// All parameters, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)

@@ -3,9 +3,11 @@
 //! HTTP framework or database.
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
 pub mod client_credentials;
 pub mod error;
 pub mod form;
+pub mod pkce;
 
 pub use error::{ErrorCode, OAuthError};

@@ -55,17 +55,7 @@ pub fn parse_client_id(raw: &str) -> ServiceResult<ClientId> {
     })
 }
 
-/// Normalises an origin to `scheme://host[:port]`, lowercase, no trailing slash (SPEC §7).
-pub fn normalize_origin(raw: &str) -> Option<String> {
-    let url = url::Url::parse(raw.trim()).ok()?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return None;
-    }
-    Some(url.origin().ascii_serialization().to_lowercase())
-}
+pub use crate::domain::client::normalize_origin;
 
 fn cors_origins(values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > limits::URIS_PER_LIST {

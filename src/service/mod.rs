@@ -5,9 +5,13 @@
 pub mod api_auth;
 pub mod bootstrap;
 pub mod clients;
+pub mod code_grant;
 pub mod keys;
+pub mod logout;
 pub mod roles;
 pub mod secrets;
+pub mod sessions;
+pub mod signin;
 pub mod tenants;
 pub mod token;
 pub mod users;

@@ -55,7 +55,10 @@ pub fn exchange(
         .require("grant_type")
         .map_err(|e| fail(e.into()))?
         .to_owned();
-    if grant_type != "client_credentials" {
+    if !matches!(
+        grant_type.as_str(),
+        "client_credentials" | "authorization_code"
+    ) {
         return Err(fail(
             OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -68,7 +71,10 @@ pub fn exchange(
         fail(OAuthError::invalid_client("the client did not authenticate").into())
     })?;
     let client = authenticate(ctx, &presented).map_err(fail)?;
-    client_credentials_grant(ctx, &client, form.get("scope")).map_err(fail)
+    match grant_type.as_str() {
+        "authorization_code" => super::code_grant::redeem(ctx, &client, &form).map_err(fail),
+        _ => client_credentials_grant(ctx, &client, form.get("scope")).map_err(fail),
+    }
 }
 
 /// Loads the client and checks its credentials. Unknown client, disabled client and wrong secret

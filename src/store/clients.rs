@@ -1,7 +1,7 @@
 //! Client rows (all three kinds share one table and one id space), their roles and secrets, and the
 //! single indexed read that the token endpoint makes per request.
 
-use super::schema::{client_roles, client_secrets, clients, roles};
+use super::schema::{client_origins, client_roles, client_secrets, clients, roles};
 use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
 use crate::domain::{
     Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, TenantId,
@@ -117,7 +117,32 @@ pub fn insert(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
             clients::last_secret_id.eq(0_i64),
         ))
         .execute(conn)?;
+    set_origins(conn, c)?;
     set_roles(conn, &c.id, &c.role_ids)
+}
+
+/// Keeps the derived origin index (for CORS preflights) in step with the client.
+fn set_origins(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
+    diesel::delete(client_origins::table.filter(client_origins::client_id.eq(c.id.as_str())))
+        .execute(conn)?;
+    for origin in c.cors_origins() {
+        diesel::insert_into(client_origins::table)
+            .values((
+                client_origins::client_id.eq(c.id.as_str()),
+                client_origins::origin.eq(origin),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether some client lists `origin` (a CORS preflight from it may proceed).
+pub fn origin_known(conn: &mut DbConn, origin: &str) -> StoreResult<bool> {
+    let n: i64 = client_origins::table
+        .filter(client_origins::origin.eq(origin))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Writes every mutable field (the service merged the partial update already).
@@ -137,6 +162,7 @@ pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
             allow_access_tokens_via_browser: c.allow_access_tokens_via_browser,
         })
         .execute(conn)?;
+    set_origins(conn, c)?;
     set_roles(conn, &c.id, &c.role_ids)
 }
 

@@ -5,6 +5,7 @@
 
 pub mod clients;
 mod connection;
+pub mod grants;
 pub mod roles;
 pub mod schema;
 pub mod tenants;

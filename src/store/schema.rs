@@ -88,6 +88,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        sid -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        auth_time -> BigInt,
+        last_seen -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        redirect_uri -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        sid -> Text,
+        auth_time -> BigInt,
+        expires_at -> BigInt,
+        redeemed_at -> Nullable<BigInt>,
+        access_token_jti -> Nullable<Text>,
+        access_token_exp -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> BigInt,
+        blocked_until -> BigInt,
+        updated -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_origins (client_id, origin) {
+        client_id -> Text,
+        origin -> Text,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -96,6 +158,9 @@ diesel::joinable!(clients -> tenants (tenant_id));
 diesel::joinable!(client_roles -> clients (client_id));
 diesel::joinable!(client_roles -> roles (role_id));
 diesel::joinable!(client_secrets -> clients (client_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(consents -> users (user_id));
+diesel::joinable!(client_origins -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -105,4 +170,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     client_roles,
     client_secrets,
+    sessions,
+    authorization_codes,
+    consents,
+    revoked_tokens,
+    login_throttle,
+    client_origins,
 );

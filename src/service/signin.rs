@@ -1,0 +1,386 @@
+//! Signing users in: the authorization endpoint, the login page's POST and the consent page's
+//! POST (SPEC §4.3, §5, §8). Every step re-validates the whole authorization request, which
+//! travels between the pages as its urlencoded parameters.
+
+use super::sessions::{live_session, start_session};
+use super::{Context, ServiceError, ServiceResult};
+use crate::clock::UnixTime;
+use crate::crypto::secrets::{dummy_password_verify, random_token, sha256_b64url, verify_password};
+use crate::domain::grant::CODE_LIFETIME;
+use crate::domain::{AuthorizationCode, Client, ClientId, Session};
+use crate::oauth::authorize::{
+    check_client, check_request, decide, respond, respond_error, AuthorizationResponse,
+    AuthorizeRequest, ClientFacts, Decision, SignIn,
+};
+use crate::oauth::form::FormParams;
+use crate::oauth::{ErrorCode, OAuthError};
+use crate::store::{self, DbConn};
+
+/// What the pages show of a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageClient {
+    pub name: String,
+    pub client_uri: Option<String>,
+    pub logo_uri: Option<String>,
+}
+
+/// What the authorization endpoint (or a page POST) answers.
+#[derive(Debug)]
+pub enum AuthorizeOutcome {
+    /// A bad client or redirect URI: a 400 error page, never a redirect.
+    ErrorPage(OAuthError),
+    /// The authorization response (success or error) for the client.
+    Respond(AuthorizationResponse),
+    /// Show the login page; `request` is the urlencoded authorization request to carry along.
+    Login {
+        client: PageClient,
+        login_hint: Option<String>,
+        request: String,
+    },
+    /// Show the consent page.
+    Consent {
+        client: PageClient,
+        scopes: Vec<String>,
+        request: String,
+    },
+}
+
+/// The login POST's result.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    ErrorPage(OAuthError),
+    /// Signed in: set this cookie value and go back to the authorization endpoint.
+    SignedIn {
+        cookie: String,
+        redirect_to: String,
+    },
+    /// Show the login page again with this message (same words whatever went wrong).
+    Retry {
+        client: PageClient,
+        username: String,
+        request: String,
+        message: String,
+    },
+}
+
+/// Failed logins allowed before back-off starts (SPEC §8).
+const FREE_FAILURES: i64 = 5;
+/// Longest back-off, seconds.
+const MAX_BACKOFF: i64 = 900;
+/// The one message for a wrong e-mail or password.
+pub const INVALID_LOGIN: &str = "Invalid email or password.";
+
+fn page_client(c: &Client) -> PageClient {
+    PageClient {
+        name: c.name.clone(),
+        client_uri: c.client_uri.clone(),
+        logo_uri: c.logo_uri.clone(),
+    }
+}
+
+fn facts(c: &Client) -> ClientFacts {
+    ClientFacts {
+        kind: c.kind,
+        tenant_id: c.tenant_id.as_str().to_owned(),
+        enabled: c.enabled,
+        redirect_uris: c.redirect_uris.clone(),
+    }
+}
+
+/// Loads the client named by the request, any kind.
+fn load_client(conn: &mut DbConn, params: &FormParams) -> ServiceResult<Option<Client>> {
+    let Some(raw) = params.get("client_id") else {
+        return Ok(None);
+    };
+    let Ok(id) = ClientId::parse(raw) else {
+        return Ok(None);
+    };
+    let Some(record) = store::clients::load_for_auth(conn, id.as_str())? else {
+        return Ok(None);
+    };
+    store::clients::get(conn, &record.tenant_id, record.kind, &id).map_err(Into::into)
+}
+
+/// Stage 1 and 2 of validation: the client and request, or what to answer instead.
+fn validate(
+    ctx: &Context,
+    conn: &mut DbConn,
+    params: &FormParams,
+) -> ServiceResult<Result<(Client, AuthorizeRequest), AuthorizeOutcome>> {
+    let client = load_client(conn, params)?;
+    let redirect_uri = match check_client(params, client.as_ref().map(facts).as_ref()) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(AuthorizeOutcome::ErrorPage(e))),
+    };
+    let Some(client) = client else {
+        return Err(ServiceError::Internal("client vanished".to_owned()));
+    };
+    match check_request(params, &facts(&client), redirect_uri, &ctx.config.api_scope) {
+        Ok(req) => Ok(Ok((client, req))),
+        Err((reply, e)) => Ok(Err(AuthorizeOutcome::Respond(respond_error(
+            &reply,
+            &e,
+            &ctx.config.issuer(),
+        )))),
+    }
+}
+
+/// The session, if it belongs to the client's tenant.
+fn session_for(
+    ctx: &Context,
+    conn: &mut DbConn,
+    cookie: Option<&str>,
+    client: &Client,
+    now: UnixTime,
+) -> ServiceResult<Option<Session>> {
+    Ok(live_session(ctx, conn, cookie, now)?.filter(|s| s.tenant_id == client.tenant_id))
+}
+
+/// Creates the code and the success response.
+fn issue(
+    ctx: &Context,
+    conn: &mut DbConn,
+    client: &Client,
+    req: &AuthorizeRequest,
+    session: &Session,
+    now: UnixTime,
+) -> ServiceResult<AuthorizationResponse> {
+    let code = random_token(32)?;
+    store::grants::insert_code(
+        conn,
+        &AuthorizationCode {
+            code_hash: sha256_b64url(&code),
+            client_id: client.id.clone(),
+            user_id: session.user_id.clone(),
+            redirect_uri: req.reply.redirect_uri.clone(),
+            scope: req.scope(),
+            nonce: req.nonce.clone(),
+            code_challenge: req.code_challenge.clone(),
+            sid: session.sid.clone(),
+            auth_time: session.auth_time,
+            expires_at: now + CODE_LIFETIME,
+            redeemed_at: None,
+            access_token_jti: None,
+            access_token_exp: None,
+        },
+    )?;
+    store::grants::touch_session(conn, &session.id_hash, now)?;
+    Ok(respond(
+        &req.reply,
+        vec![("code".to_owned(), code)],
+        &ctx.config.issuer(),
+    ))
+}
+
+/// The request as carried between pages: the original parameters, minus `prompt=login` once the
+/// user has just signed in (otherwise the login would repeat forever).
+fn carried(params: &FormParams, drop_login_prompt: bool) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter() {
+        if drop_login_prompt && k == "prompt" {
+            let rest: Vec<&str> = v
+                .split(' ')
+                .filter(|p| *p != "login" && !p.is_empty())
+                .collect();
+            if !rest.is_empty() {
+                out.append_pair(k, &rest.join(" "));
+            }
+            continue;
+        }
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// `GET/POST /identity/connect/authorize`.
+pub fn authorize(
+    ctx: &Context,
+    raw: &[u8],
+    cookie: Option<&str>,
+) -> ServiceResult<AuthorizeOutcome> {
+    let params = match FormParams::parse(raw) {
+        Ok(p) => p,
+        Err(e) => return Ok(AuthorizeOutcome::ErrorPage(e)),
+    };
+    let now = ctx.now();
+    ctx.store.write(|conn| {
+        let (client, req) = match validate(ctx, conn, &params)? {
+            Ok(v) => v,
+            Err(outcome) => return Ok(outcome),
+        };
+        let session = session_for(ctx, conn, cookie, &client, now)?;
+        let consent = match &session {
+            Some(s) => store::grants::get_consent(conn, &s.user_id, &client.id)?,
+            None => None,
+        };
+        let sign_in = session.as_ref().map(|s| SignIn {
+            auth_time: s.auth_time,
+        });
+        match (
+            decide(&req, sign_in.as_ref(), consent.as_deref(), now),
+            session,
+        ) {
+            (Decision::Issue, Some(s)) => Ok(AuthorizeOutcome::Respond(issue(
+                ctx, conn, &client, &req, &s, now,
+            )?)),
+            (Decision::Refuse(e), _) => Ok(AuthorizeOutcome::Respond(respond_error(
+                &req.reply,
+                &e,
+                &ctx.config.issuer(),
+            ))),
+            (Decision::NeedConsent, Some(_)) => Ok(AuthorizeOutcome::Consent {
+                client: page_client(&client),
+                scopes: req.scopes.clone(),
+                request: carried(&params, false),
+            }),
+            _ => Ok(AuthorizeOutcome::Login {
+                client: page_client(&client),
+                login_hint: req.login_hint.clone(),
+                request: carried(&params, false),
+            }),
+        }
+    })
+}
+
+fn throttle_keys(tenant: &str, email: &str, ip: &str) -> [String; 2] {
+    [
+        format!("acct:{tenant}:{}", email.trim().to_lowercase()),
+        format!("ip:{ip}"),
+    ]
+}
+
+fn backoff(failures: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        0
+    } else {
+        (1_i64 << (failures - FREE_FAILURES).min(10)).min(MAX_BACKOFF)
+    }
+}
+
+/// `POST /identity/account/login`.
+pub fn login(
+    ctx: &Context,
+    request: &str,
+    username: &str,
+    password: &str,
+    client_ip: &str,
+    old_cookie: Option<&str>,
+) -> ServiceResult<LoginOutcome> {
+    let params = match FormParams::parse(request.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return Ok(LoginOutcome::ErrorPage(e)),
+    };
+    let now = ctx.now();
+    let (client, _req) = match ctx.store.read(|conn| validate(ctx, conn, &params))? {
+        Ok(v) => v,
+        Err(AuthorizeOutcome::ErrorPage(e)) => return Ok(LoginOutcome::ErrorPage(e)),
+        Err(_) => {
+            return Ok(LoginOutcome::ErrorPage(OAuthError::invalid_request(
+                "the sign-in request is not valid any more; start again from the application",
+            )))
+        }
+    };
+    let keys = throttle_keys(client.tenant_id.as_str(), username, client_ip);
+    let retry = |message: String| LoginOutcome::Retry {
+        client: page_client(&client),
+        username: username.to_owned(),
+        request: request.to_owned(),
+        message,
+    };
+    let blocked_until = ctx.store.read(|conn| -> ServiceResult<i64> {
+        let mut until = 0;
+        for k in &keys {
+            if let Some((_, b)) = store::grants::get_throttle(conn, k)? {
+                until = until.max(b);
+            }
+        }
+        Ok(until)
+    })?;
+    if blocked_until > now {
+        // The same answer whether or not the account exists.
+        dummy_password_verify(password);
+        return Ok(retry(format!(
+            "Too many failed attempts. Try again in {} seconds.",
+            blocked_until - now
+        )));
+    }
+    let found = ctx
+        .store
+        .read(|conn| store::users::find_by_email(conn, &client.tenant_id, username.trim()))?;
+    // Same work whether the account exists or not, so timing reveals nothing.
+    let user = match &found {
+        Some((user, Some(hash))) if verify_password(password, hash) => Some(user.clone()),
+        Some((_, Some(_))) => None,
+        _ => {
+            dummy_password_verify(password);
+            None
+        }
+    };
+    ctx.store.write(|conn| match &user {
+        Some(user) => {
+            for k in &keys {
+                store::grants::clear_throttle(conn, k)?;
+            }
+            let (_, cookie) =
+                start_session(ctx, conn, old_cookie, &client.tenant_id, &user.id, now)?;
+            Ok(LoginOutcome::SignedIn {
+                cookie,
+                redirect_to: format!(
+                    "{}/connect/authorize?{}",
+                    ctx.config.issuer(),
+                    carried(&params, true)
+                ),
+            })
+        }
+        None => {
+            for k in &keys {
+                let failures = store::grants::get_throttle(conn, k)?.map_or(0, |t| t.0) + 1;
+                store::grants::put_throttle(conn, k, failures, now + backoff(failures), now)?;
+            }
+            Ok(retry(INVALID_LOGIN.to_owned()))
+        }
+    })
+}
+
+/// `POST /identity/account/consent`: Allow issues the response (remembering the decision when
+/// asked), Deny answers `access_denied`.
+pub fn consent(
+    ctx: &Context,
+    request: &str,
+    allow: bool,
+    remember: bool,
+    cookie: Option<&str>,
+) -> ServiceResult<AuthorizeOutcome> {
+    let params = match FormParams::parse(request.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return Ok(AuthorizeOutcome::ErrorPage(e)),
+    };
+    let now = ctx.now();
+    ctx.store.write(|conn| {
+        let (client, req) = match validate(ctx, conn, &params)? {
+            Ok(v) => v,
+            Err(outcome) => return Ok(outcome),
+        };
+        let Some(session) = session_for(ctx, conn, cookie, &client, now)? else {
+            return Ok(AuthorizeOutcome::Login {
+                client: page_client(&client),
+                login_hint: req.login_hint.clone(),
+                request: request.to_owned(),
+            });
+        };
+        if !allow {
+            let e = OAuthError::new(ErrorCode::AccessDenied, "the user denied the request");
+            return Ok(AuthorizeOutcome::Respond(respond_error(
+                &req.reply,
+                &e,
+                &ctx.config.issuer(),
+            )));
+        }
+        if remember {
+            store::grants::put_consent(conn, &session.user_id, &client.id, &req.scope(), now)?;
+        }
+        Ok(AuthorizeOutcome::Respond(issue(
+            ctx, conn, &client, &req, &session, now,
+        )?))
+    })
+}
