@@ -71,8 +71,9 @@ pub fn server(
     Ok(server.disable_signals().run())
 }
 
-/// Background upkeep: re-reads the key directory (keys rotated by the CLI or another node) and
-/// purges retired keys. Runs on the current actix system until it stops.
+/// Background upkeep: re-reads the key directory (keys rotated by the CLI or another node), purges
+/// retired keys, and deletes expired grant artefacts in small batches. Runs on the current actix
+/// system until it stops.
 pub fn spawn_upkeep(ctx: Context) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(REFRESH_INTERVAL_SECS));
@@ -81,10 +82,16 @@ pub fn spawn_upkeep(ctx: Context) {
             tick.tick().await;
             rounds += 1;
             let c = ctx.clone();
-            let purge = rounds % 360 == 0;
+            let purge_keys = rounds % 360 == 0;
+            let purge_grants = rounds % 6 == 0;
             let result = web::block(move || {
                 let now = c.now();
-                if purge {
+                if purge_grants {
+                    if let Err(e) = crate::service::upkeep::purge_expired(&c) {
+                        tracing::warn!(error = %e, "purging expired grants failed");
+                    }
+                }
+                if purge_keys {
                     c.keys.purge(now)?;
                 }
                 c.keys.refresh(now)

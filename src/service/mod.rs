@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod signin;
 pub mod tenants;
 pub mod token;
+pub mod upkeep;
 pub mod users;
 pub mod validate;
 
@@ -57,6 +58,9 @@ pub enum ServiceError {
     /// 404: the named thing does not exist (or is not visible to the caller).
     #[error("{0} not found")]
     NotFound(String),
+    /// 405: the path exists, but not for this method (the message names the method).
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     /// 409: an id or unique value is already taken.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -14,7 +14,11 @@ fn declared() -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in text.lines().map(str::trim) {
-        if let Some(name) = line.strip_suffix('{').and_then(|l| l.split_once(" (")).map(|(n, _)| n) {
+        if let Some(name) = line
+            .strip_suffix('{')
+            .and_then(|l| l.split_once(" ("))
+            .map(|(n, _)| n)
+        {
             if !name.contains("table!") {
                 current = Some(name.trim().to_owned());
                 out.insert(name.trim().to_owned(), Vec::new());
@@ -78,7 +82,10 @@ fn actual(database_url: &str) -> BTreeMap<String, Vec<String>> {
 async fn migrations_match_schema_rs_on_this_backend() {
     let server = TestServer::spawn().await;
     let expected = declared();
-    assert!(expected.contains_key("clients"), "schema.rs parse: {expected:?}");
+    assert!(
+        expected.contains_key("clients"),
+        "schema.rs parse: {expected:?}"
+    );
     assert_eq!(actual(&server.ctx.config.database_url), expected);
 }
 
@@ -98,4 +105,89 @@ fn unknown_database_url_schemes_are_refused() {
     for url in ["mysql://x", "data/portcullis.db", "sqlite://"] {
         assert!(portcullis::store::Store::open(url, 1).is_err(), "{url}");
     }
+}
+
+#[tokio::test]
+async fn expired_grant_artefacts_are_purged_in_batches_and_live_ones_stay() {
+    use portcullis::domain::{Session, TenantId, UserId};
+    use portcullis::store::grants;
+    let server = TestServer::spawn().await;
+    let ctx = server.ctx.clone();
+    let now = ctx.now();
+    let tenant = TenantId::parse(&server.admin.tenant_id).unwrap();
+    let user: UserId = tokio::task::spawn_blocking({
+        let ctx = ctx.clone();
+        let tenant = tenant.clone();
+        move || {
+            ctx.store
+                .read(|c| portcullis::store::users::find_by_email(c, &tenant, "admin@localhost"))
+                .unwrap()
+                .unwrap()
+                .0
+                .id
+        }
+    })
+    .await
+    .unwrap();
+    let session = |n: usize, expires_at: i64| Session {
+        id_hash: format!("hash-{n}"),
+        sid: format!("sid-{n}"),
+        tenant_id: tenant.clone(),
+        user_id: user.clone(),
+        auth_time: now - 10,
+        last_seen: now - 10,
+        expires_at,
+    };
+    let rows: Vec<Session> = (0..(portcullis::service::upkeep::PURGE_BATCH as usize + 3))
+        .map(|n| session(n, now - 1))
+        .chain(std::iter::once(session(9999, now + 3600)))
+        .collect();
+    let purged = tokio::task::spawn_blocking(move || {
+        ctx.store
+            .write(|c| -> Result<(), portcullis::store::StoreError> {
+                for s in &rows {
+                    grants::insert_session(c, s)?;
+                }
+                grants::revoke_jti(c, "old-jti", now - 1)?;
+                grants::revoke_jti(c, "live-jti", now + 60)?;
+                Ok(())
+            })
+            .unwrap();
+        let first = portcullis::service::upkeep::purge_expired(&ctx).unwrap();
+        let second = portcullis::service::upkeep::purge_expired(&ctx).unwrap();
+        let live = ctx
+            .store
+            .read(|c| grants::get_session(c, "hash-9999"))
+            .unwrap();
+        let dead = ctx
+            .store
+            .read(|c| grants::get_session(c, "hash-0"))
+            .unwrap();
+        let live_jti = ctx
+            .store
+            .read(|c| grants::is_revoked(c, "live-jti"))
+            .unwrap();
+        let old_jti = ctx
+            .store
+            .read(|c| grants::is_revoked(c, "old-jti"))
+            .unwrap();
+        (
+            first,
+            second,
+            live.is_some(),
+            dead.is_none(),
+            live_jti,
+            old_jti,
+        )
+    })
+    .await
+    .unwrap();
+    let batch = portcullis::service::upkeep::PURGE_BATCH as usize;
+    // The first round takes one batch of sessions (+ the expired jti), the second the rest.
+    assert_eq!(purged.0, batch + 1);
+    assert_eq!(purged.1, 3);
+    assert!(purged.2, "a live session must stay");
+    assert!(purged.3, "an expired session must go");
+    assert!(purged.4, "an unexpired revocation must stay");
+    assert!(!purged.5, "an expired revocation entry must go");
 }

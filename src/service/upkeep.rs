@@ -1,0 +1,15 @@
+//! Clean-up of expired grant artefacts (codes, sessions, revoked-token entries, throttle rows) in
+//! small batches, so no lock is held long enough to stall the token endpoint (SPEC §9).
+
+use super::{Context, ServiceResult};
+use crate::store;
+
+/// Rows deleted per table per round.
+pub const PURGE_BATCH: i64 = 500;
+
+/// One round of clean-up; returns how many rows went.
+pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
+    let now = ctx.now();
+    ctx.store
+        .write(|conn| store::grants::purge_expired(conn, now, PURGE_BATCH).map_err(Into::into))
+}
