@@ -82,8 +82,8 @@ pub fn spawn_upkeep(ctx: Context) {
             tick.tick().await;
             rounds += 1;
             let c = ctx.clone();
-            let purge_keys = rounds % 360 == 0;
-            let purge_grants = rounds % 6 == 0;
+            let purge_keys = rounds.is_multiple_of(360);
+            let purge_grants = rounds.is_multiple_of(6);
             let result = web::block(move || {
                 let now = c.now();
                 if purge_grants {

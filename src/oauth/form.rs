@@ -19,6 +19,11 @@ impl FormParams {
             if value.is_empty() {
                 continue;
             }
+            if key.contains('\0') || value.contains('\0') {
+                return Err(OAuthError::invalid_request(
+                    "parameters must not contain NUL",
+                ));
+            }
             if values.insert(key.to_string(), value.to_string()).is_some() {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter '{key}' is repeated"

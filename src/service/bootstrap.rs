@@ -34,7 +34,7 @@ impl std::fmt::Debug for BootstrapOutput {
 
 /// Whether the database has no tenant yet (first start).
 pub fn is_empty(ctx: &Context) -> ServiceResult<bool> {
-    Ok(ctx.store.read(|conn| store::tenants::count(conn))? == 0)
+    Ok(ctx.store.read(store::tenants::count)? == 0)
 }
 
 /// Creates the tenant, its administrator user and administrator client.

@@ -103,9 +103,7 @@ fn merge(
     tenant_roles: &[Role],
     creating: bool,
 ) -> ServiceResult<()> {
-    if creating {
-        base.name = validate::required_text("Name", input.name.as_deref())?;
-    } else if input.name.is_some() {
+    if creating || input.name.is_some() {
         base.name = validate::required_text("Name", input.name.as_deref())?;
     }
     if let Some(e) = input.enabled {
@@ -129,10 +127,8 @@ fn merge(
             }
         }
         ClientKind::AuthorizationCode | ClientKind::Hybrid => {
-            match &input.redirect_uris {
-                Some(u) => base.redirect_uris = validate::uri_list("RedirectUris", u)?,
-                None if creating => {}
-                None => {}
+            if let Some(u) = &input.redirect_uris {
+                base.redirect_uris = validate::uri_list("RedirectUris", u)?;
             }
             if base.redirect_uris.is_empty() {
                 return Err(ServiceError::bad_request(

@@ -77,6 +77,13 @@ pub fn optional_text(field: &str, value: Option<&str>) -> ServiceResult<Option<S
 }
 
 fn bounded_text(field: &str, v: &str) -> ServiceResult<String> {
+    // PostgreSQL TEXT cannot hold NUL, and no name or URL needs control characters.
+    if v.chars().any(|c| c == '\0') {
+        return Err(ServiceError::bad_request(
+            format!("{field} contains a NUL character."),
+            format!("Remove control characters from {field}."),
+        ));
+    }
     if v.chars().count() > limits::MAX_TEXT {
         return Err(ServiceError::bad_request(
             format!("{field} is longer than {} characters.", limits::MAX_TEXT),

@@ -1,6 +1,6 @@
 //! Client handlers for all three kinds (the kind comes from the route) and client roles.
 
-use super::extract::{json_body, ApiCaller, KindOf, ListParams};
+use super::extract::{json_array_body, json_body, ApiCaller, KindOf, ListParams};
 use super::{listed, tenant_id, views};
 use crate::domain::ClientKind;
 use crate::http::errors::ApiError;
@@ -202,7 +202,7 @@ pub async fn set_roles(
     payload: web::Payload,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
-    let ids = role_ref_ids(json_body::<Vec<RoleRef>>(payload).await?)?;
+    let ids = role_ref_ids(json_array_body::<Vec<RoleRef>>(payload).await?)?;
     let ctx = state.ctx.clone();
     let roles = blocking(move || svc::set_roles(&ctx, &caller.0, &tenant, &client, &ids)).await?;
     let data: Vec<_> = roles.iter().map(views::role).collect();

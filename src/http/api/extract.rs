@@ -115,15 +115,46 @@ fn list_params(query: &str) -> Result<ListParams, ApiError> {
     Ok(p)
 }
 
-/// Reads and parses a JSON body (size-limited; wrong types give 400 naming the problem).
+/// Reads and parses a JSON object body (size-limited; wrong types give 400 naming the problem).
 pub async fn json_body<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
+    json_of_shape(payload, b'{', "a JSON object").await
+}
+
+/// Reads and parses a JSON array body (the `Role[]` of `.../Roles` PUTs).
+pub async fn json_array_body<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
+    json_of_shape(payload, b'[', "a JSON array").await
+}
+
+async fn json_of_shape<T: DeserializeOwned>(
+    payload: web::Payload,
+    open: u8,
+    shape: &str,
+) -> Result<T, ApiError> {
     let bytes = read_body(payload, API_BODY_LIMIT).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(
-            ServiceError::bad_request("The request body is empty.", "Send a JSON object.").into(),
-        );
+        return Err(ServiceError::bad_request(
+            "The request body is empty.",
+            format!("Send {shape}."),
+        )
+        .into());
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
+    // JSON text is UTF-8 (RFC 8259 §8.1); serde_json does not check strings it skips.
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        ServiceError::bad_request(
+            format!("The request body is not UTF-8: {e}."),
+            "Send JSON encoded as UTF-8.",
+        )
+    })?;
+    // CAUTION: serde also builds structs from arrays (`[null, "Name", null]`), so the shape is
+    // checked before parsing.
+    if text.trim_start().as_bytes().first() != Some(&open) {
+        return Err(ServiceError::bad_request(
+            format!("The request body must be {shape}."),
+            format!("Send {shape} with the documented property names and types."),
+        )
+        .into());
+    }
+    serde_json::from_str(text).map_err(|e| {
         ServiceError::bad_request(
             format!("The request body is not valid: {e}."),
             "Send JSON with the documented property names and types.",

@@ -42,16 +42,26 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ServiceError::NotFound("Resource".to_owned()).into())
 }
 
+async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ServiceError::MethodNotAllowed(req.method().to_string()).into())
+}
+
+/// A resource whose unrouted methods get a 405 `ErrorResponse` (actix's default has no body).
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
 fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
     let scope = web::scope(path)
         .app_data(kind)
+        .default_service(web::to(not_found))
         .service(
-            web::resource("")
+            resource("")
                 .route(read().to(clients::list))
                 .route(web::post().to(clients::create)),
         )
         .service(
-            web::resource("/{client_id}")
+            resource("/{client_id}")
                 .route(read().to(clients::get))
                 .route(web::put().to(clients::update))
                 .route(web::delete().to(clients::delete)),
@@ -59,12 +69,12 @@ fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
     let scope = if kind.has_secrets() {
         scope
             .service(
-                web::resource("/{client_id}/secrets")
+                resource("/{client_id}/secrets")
                     .route(read().to(secrets::list))
                     .route(web::post().to(secrets::create)),
             )
             .service(
-                web::resource("/{client_id}/secrets/{secret_id}")
+                resource("/{client_id}/secrets/{secret_id}")
                     .route(read().to(secrets::get))
                     .route(web::put().to(secrets::update))
                     .route(web::delete().to(secrets::delete)),
@@ -74,7 +84,7 @@ fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
     };
     if kind == ClientKind::ClientCredentials {
         scope.service(
-            web::resource("/{client_id}/roles")
+            resource("/{client_id}/roles")
                 .route(read().to(clients::roles))
                 .route(web::put().to(clients::set_roles)),
         )
@@ -88,7 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/tenants/{tenant_id}")
             .service(
-                web::resource("")
+                resource("")
                     .route(web::get().to(people::get_tenant))
                     .route(web::head().to(people::head_tenant))
                     .route(web::put().to(people::update_tenant)),
@@ -103,39 +113,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ))
             .service(client_scope("/hybridclients", ClientKind::Hybrid))
             .service(
-                web::resource("/clients/{client_id}/roles")
+                resource("/clients/{client_id}/roles")
                     .route(read().to(clients::roles))
                     .route(web::put().to(clients::set_roles)),
             )
             .service(
-                web::resource("/roles")
+                resource("/roles")
                     .route(read().to(people::list_roles))
                     .route(web::post().to(people::create_role)),
             )
             .service(
-                web::resource("/roles/{role_id}")
+                resource("/roles/{role_id}")
                     .route(read().to(people::get_role))
                     .route(web::put().to(people::update_role))
                     .route(web::delete().to(people::delete_role)),
             )
-            .service(web::resource("/roles/{role_id}/users").route(read().to(people::role_users)))
+            .service(resource("/roles/{role_id}/users").route(read().to(people::role_users)))
             .service(
-                web::resource("/roles/{role_id}/clientcredentialclients")
+                resource("/roles/{role_id}/clientcredentialclients")
                     .route(read().to(people::role_clients)),
             )
             .service(
-                web::resource("/users")
+                resource("/users")
                     .route(read().to(people::list_users))
                     .route(web::post().to(people::create_user)),
             )
             .service(
-                web::resource("/users/{user_id}")
+                resource("/users/{user_id}")
                     .route(read().to(people::get_user))
                     .route(web::put().to(people::update_user))
                     .route(web::delete().to(people::delete_user)),
             )
             .service(
-                web::resource("/users/{user_id}/roles")
+                resource("/users/{user_id}/roles")
                     .route(read().to(people::user_roles))
                     .route(web::put().to(people::set_user_roles)),
             )

@@ -1,7 +1,7 @@
 //! Handlers for the tenant, its roles and its users.
 
 use super::clients::{multi_status, role_ref_ids, RoleRef};
-use super::extract::{json_body, ApiCaller, ListParams};
+use super::extract::{json_array_body, json_body, ApiCaller, ListParams};
 use super::{listed, tenant_id, views};
 use crate::http::errors::ApiError;
 use crate::http::{blocking, AppState};
@@ -250,7 +250,7 @@ pub async fn set_user_roles(
     payload: web::Payload,
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
-    let ids = role_ref_ids(json_body::<Vec<RoleRef>>(payload).await?)?;
+    let ids = role_ref_ids(json_array_body::<Vec<RoleRef>>(payload).await?)?;
     let ctx = state.ctx.clone();
     let roles =
         blocking(move || users_svc::set_roles(&ctx, &caller.0, &tenant, &user, &ids)).await?;
