@@ -13,6 +13,8 @@ pub struct Caller {
     pub user_id: Option<UserId>,
     /// RoleTypeIds of the built-in roles the token holds.
     pub role_type_ids: Vec<String>,
+    /// The token's `jti`, checked against the revocation list.
+    pub token_id: String,
 }
 
 /// Who may perform an operation (SPEC §3 tables).

@@ -83,18 +83,30 @@ impl Client {
     /// Origins allowed to call the identity endpoints from a browser (SPEC §7): the configured
     /// `AllowedCorsOrigins`, plus for authorization-code clients the origins of their redirect URIs.
     pub fn cors_origins(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.allowed_cors_origins.clone();
-        if self.kind == ClientKind::AuthorizationCode {
-            for uri in &self.redirect_uris {
-                if let Some(o) = origin_of(uri) {
-                    if !out.contains(&o) {
-                        out.push(o);
-                    }
+        cors_origins_of(self.kind, &self.allowed_cors_origins, &self.redirect_uris)
+    }
+}
+
+/// The origins of SPEC §7 for a client of `kind` with these `AllowedCorsOrigins` (stored
+/// normalised) and `RedirectUris`: the configured origins, plus for authorization-code clients the
+/// origins of their redirect URIs. Shared by [`Client::cors_origins`] (the preflight index) and the
+/// token endpoint's authentication record, so both always agree.
+pub fn cors_origins_of(
+    kind: ClientKind,
+    allowed: &[String],
+    redirect_uris: &[String],
+) -> Vec<String> {
+    let mut out: Vec<String> = allowed.to_vec();
+    if kind == ClientKind::AuthorizationCode {
+        for uri in redirect_uris {
+            if let Some(o) = origin_of(uri) {
+                if !out.contains(&o) {
+                    out.push(o);
                 }
             }
         }
-        out
     }
+    out
 }
 
 /// The origin (`scheme://host[:port]`, lowercase) of an http(s) URL.

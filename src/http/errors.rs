@@ -79,6 +79,12 @@ impl ApiError {
                 format!("{what} not found."),
                 "Check the ids in the request path.".to_owned(),
             ),
+            ServiceError::MethodNotAllowed(method) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                format!("{method} is not allowed on this path."),
+                "Use one of the methods documented for this resource.".to_owned(),
+            ),
             ServiceError::Conflict(m) => (
                 StatusCode::CONFLICT,
                 "Conflict",
@@ -189,4 +195,50 @@ pub fn oauth_json_error(error: &ServiceError, used_basic: bool) -> HttpResponse 
 pub fn no_store(res: &mut actix_web::HttpResponseBuilder) {
     res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+}
+
+/// Renders a protected-resource error (RFC 6750 §3): no token → 401 with a bare `Bearer`
+/// challenge (§3.1: no error code then); `invalid_request` → 400, `invalid_token` → 401,
+/// `insufficient_scope` → 403 (with the needed `scope`), each with the error in the
+/// `WWW-Authenticate` challenge and a JSON body; server-side failures as at the token endpoint.
+///
+pub fn bearer_error(error: &ServiceError) -> HttpResponse {
+    let oauth = match error {
+        ServiceError::Unauthorized(reason) => {
+            tracing::info!(reason, "userinfo request without a token");
+            let mut res = HttpResponse::Unauthorized();
+            no_store(&mut res);
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"portcullis\""));
+            return res.finish();
+        }
+        ServiceError::OAuth(e) => e.clone(),
+        ServiceError::BadRequest { reason, .. } => OAuthError::invalid_request(reason.clone()),
+        other => return oauth_json_error(other, false),
+    };
+    let status = match oauth.code {
+        ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    tracing::info!(error = oauth.code.as_str(), description = %oauth.description, "userinfo request refused");
+    // RFC 6750 §3: error_description is a quoted-string of %x20-21 / %x23-5B / %x5D-7E.
+    let description: String = oauth
+        .description
+        .chars()
+        .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
+        .collect();
+    let mut challenge = format!(
+        "Bearer realm=\"portcullis\", error=\"{}\", error_description=\"{description}\"",
+        oauth.code.as_str()
+    );
+    if oauth.code == ErrorCode::InsufficientScope {
+        challenge.push_str(", scope=\"openid\"");
+    }
+    let mut res = HttpResponse::build(status);
+    no_store(&mut res);
+    res.insert_header((header::WWW_AUTHENTICATE, challenge));
+    res.json(OAuthErrorBody {
+        error: oauth.code.as_str(),
+        error_description: &oauth.description,
+    })
 }

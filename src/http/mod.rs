@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod body;
+pub mod cors;
 pub mod discovery;
 pub mod errors;
 pub mod ops;

@@ -1,10 +1,11 @@
-//! `POST /identity/connect/token`.
+//! `POST /identity/connect/token`. A browser request from an origin of the authenticated client
+//! gets CORS headers (SPEC §7); the client's origins come with the service's answer, so the hot
+//! path makes no extra read.
 
-use super::body::{read_body, FORM_BODY_LIMIT};
-use super::errors::{no_store, oauth_json_error};
-use super::AppState;
-use crate::oauth::OAuthError;
-use crate::service::token::{exchange, TokenError};
+use super::errors::oauth_json_error;
+use super::protocol::{client_answer, read_form};
+use super::{cors, AppState};
+use crate::service::token::exchange;
 use crate::service::ServiceError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,31 +15,11 @@ pub async fn token(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let form_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form_type {
-        return oauth_json_error(
-            &ServiceError::OAuth(OAuthError::invalid_request(
-                "the body must be application/x-www-form-urlencoded",
-            )),
-            false,
-        );
-    }
-    let body = match read_body(payload, FORM_BODY_LIMIT).await {
+    let body = match read_form(&req, payload).await {
         Ok(b) => b,
-        Err(_) => {
-            return oauth_json_error(
-                &ServiceError::OAuth(OAuthError::invalid_request("the request body is too large")),
-                false,
-            )
-        }
+        Err(res) => return res,
     };
+    let origin = cors::request_origin(&req);
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -46,17 +27,16 @@ pub async fn token(
         .map(str::to_owned);
     let ctx = state.ctx.clone();
     let result = web::block(move || exchange(&ctx, authorization.as_deref(), &body)).await;
-    match result {
-        Ok(Ok(response)) => {
-            state.metrics.token_issued();
-            let mut res = HttpResponse::Ok();
-            no_store(&mut res);
-            res.json(response)
-        }
-        Ok(Err(TokenError { error, used_basic })) => {
-            state.metrics.token_refused();
-            oauth_json_error(&error, used_basic)
-        }
-        Err(e) => oauth_json_error(&ServiceError::Internal(e.to_string()), false),
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return oauth_json_error(&ServiceError::Internal(e.to_string()), false),
+    };
+    if result.is_ok() {
+        state.metrics.token_issued();
+    } else {
+        state.metrics.token_refused();
     }
+    client_answer(Ok(result), origin.as_deref(), |response, res| {
+        res.json(response)
+    })
 }

@@ -30,5 +30,6 @@ pub fn caller_from_bearer(ctx: &Context, token: &str) -> ServiceResult<Caller> {
         client_id: ClientId::parse(&claims.client_id).map_err(|_| bad("client_id"))?,
         user_id,
         role_type_ids: claims.role_type,
+        token_id: claims.jti,
     })
 }

@@ -4,6 +4,7 @@
 use super::{Context, ServiceError};
 use crate::crypto::jwt::sign_jwt;
 use crate::crypto::secrets::SecretHash;
+use crate::domain::client::cors_origins_of;
 use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
 use crate::oauth::client_auth::{presented_client, PresentedClient};
 use crate::oauth::form::FormParams;
@@ -24,12 +25,25 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
+/// A successful answer of an endpoint where the client authenticates (token, revocation,
+/// introspection), with the browser origins of that client (SPEC §7), so the HTTP layer can answer
+/// a cross-origin request without reading the client again.
+#[derive(Debug)]
+pub struct ClientAnswer<T> {
+    pub value: T,
+    /// The authenticated client's CORS origins (normalised; empty for most confidential clients).
+    pub cors_origins: Vec<String>,
+}
+
 /// A failed token request, with what the HTTP layer needs to render it (RFC 6749 §5.2).
 #[derive(Debug)]
 pub struct TokenError {
     pub error: ServiceError,
     /// The client used HTTP Basic: `invalid_client` then answers 401 with `WWW-Authenticate`.
     pub used_basic: bool,
+    /// The CORS origins of the client, when it had authenticated before the request failed
+    /// (e.g. `invalid_grant`); empty when client authentication itself failed.
+    pub cors_origins: Vec<String>,
 }
 
 impl From<OAuthError> for TokenError {
@@ -37,8 +51,18 @@ impl From<OAuthError> for TokenError {
         TokenError {
             error: ServiceError::OAuth(e),
             used_basic: false,
+            cors_origins: Vec::new(),
         }
     }
+}
+
+/// The CORS origins of an authenticated client (SPEC §7).
+pub fn cors_origins(client: &ClientAuthRecord) -> Vec<String> {
+    cors_origins_of(
+        client.kind,
+        &client.allowed_cors_origins,
+        &client.redirect_uris,
+    )
 }
 
 /// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form.
@@ -46,11 +70,15 @@ pub fn exchange(
     ctx: &Context,
     authorization: Option<&str>,
     body: &[u8],
-) -> Result<TokenResponse, TokenError> {
+) -> Result<ClientAnswer<TokenResponse>, TokenError> {
     let form = FormParams::parse(body)?;
     let presented = presented_client(authorization, &form)?;
     let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
-    let fail = |error: ServiceError| TokenError { error, used_basic };
+    let fail = |error: ServiceError| TokenError {
+        error,
+        used_basic,
+        cors_origins: Vec::new(),
+    };
     let grant_type = form
         .require("grant_type")
         .map_err(|e| fail(e.into()))?
@@ -71,15 +99,73 @@ pub fn exchange(
         fail(OAuthError::invalid_client("the client did not authenticate").into())
     })?;
     let client = authenticate(ctx, &presented).map_err(fail)?;
-    match grant_type.as_str() {
-        "authorization_code" => super::code_grant::redeem(ctx, &client, &form).map_err(fail),
-        _ => client_credentials_grant(ctx, &client, form.get("scope")).map_err(fail),
+    let result = match grant_type.as_str() {
+        "authorization_code" => super::code_grant::redeem(ctx, &client, &form),
+        _ => client_credentials_grant(ctx, &client, form.get("scope")),
+    };
+    // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
+    let cors_origins = cors_origins(&client);
+    match result {
+        Ok(value) => Ok(ClientAnswer {
+            value,
+            cors_origins,
+        }),
+        Err(error) => Err(TokenError {
+            error,
+            used_basic,
+            cors_origins,
+        }),
     }
 }
 
+/// A form request of an endpoint where the client authenticates like at the token endpoint
+/// (revocation, introspection; SPEC §4.1), after client authentication succeeded.
+/// CAUTION: no `Debug` — the form may hold `client_secret`.
+pub struct AuthenticatedForm {
+    pub form: FormParams,
+    pub presented: PresentedClient,
+    pub client: ClientAuthRecord,
+}
+
+impl AuthenticatedForm {
+    /// A failure after authentication: rendered like a token error, with the client's origins.
+    pub fn fail(&self, error: ServiceError) -> TokenError {
+        TokenError {
+            error,
+            used_basic: matches!(self.presented, PresentedClient::Basic { .. }),
+            cors_origins: cors_origins(&self.client),
+        }
+    }
+}
+
+/// Parses the form and authenticates the client of a revocation or introspection request.
+pub fn authenticate_form(
+    ctx: &Context,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<AuthenticatedForm, TokenError> {
+    let form = FormParams::parse(body)?;
+    let presented = presented_client(authorization, &form)?.ok_or_else(|| {
+        TokenError::from(OAuthError::invalid_client(
+            "the client did not authenticate",
+        ))
+    })?;
+    let client = authenticate(ctx, &presented).map_err(|error| TokenError {
+        error,
+        used_basic: matches!(presented, PresentedClient::Basic { .. }),
+        cors_origins: Vec::new(),
+    })?;
+    Ok(AuthenticatedForm {
+        form,
+        presented,
+        client,
+    })
+}
+
 /// Loads the client and checks its credentials. Unknown client, disabled client and wrong secret
-/// all give the same `invalid_client`, so the answer reveals nothing about which it was.
-fn authenticate(
+/// all give the same `invalid_client`, so the answer reveals nothing about which it was. Also used
+/// by the revocation and introspection endpoints (SPEC §4.1).
+pub fn authenticate(
     ctx: &Context,
     presented: &PresentedClient,
 ) -> Result<ClientAuthRecord, ServiceError> {

@@ -301,3 +301,85 @@ pub fn signed_token(
         .expect("an active signing key");
     portcullis::crypto::sign_jwt(&claims, ACCESS_TOKEN_TYP, &key).expect("signing")
 }
+
+/// A response read whole: status, headers, raw text and JSON body (`Null` when empty).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+/// Sends a request and reads the whole response.
+pub async fn call(req: reqwest::RequestBuilder) -> Reply {
+    let res = req.send().await.expect("request sent");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("response body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
+impl Reply {
+    /// The `Total-Count` header.
+    pub fn total_count(&self) -> i64 {
+        self.headers
+            .get("total-count")
+            .unwrap_or_else(|| panic!("no Total-Count header (status {})", self.status))
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Asserts `status` with an `ErrorResponse` body whose `OperationId` is the `request-id`
+    /// header; returns the body.
+    pub fn error(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        let o = self
+            .body
+            .as_object()
+            .unwrap_or_else(|| panic!("error body is not an object: {}", self.text));
+        let keys: Vec<&str> = o.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "OperationId",
+                "Error",
+                "Reason",
+                "Resolution",
+                "DynamicProperties"
+            ],
+            "{}",
+            self.text
+        );
+        for k in ["OperationId", "Error", "Reason", "Resolution"] {
+            assert!(
+                o[k].as_str().is_some_and(|s| !s.is_empty()),
+                "{k} is not a non-empty string: {}",
+                self.text
+            );
+        }
+        let request_id = self
+            .headers
+            .get("request-id")
+            .expect("request-id header")
+            .to_str()
+            .unwrap();
+        assert_eq!(o["OperationId"], request_id);
+        &self.body
+    }
+}

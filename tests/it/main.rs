@@ -2,8 +2,12 @@
 
 mod architecture;
 mod bad_input;
+mod browser;
 mod clients_api;
 mod discovery;
 mod harness;
 mod people_api;
+mod protocol;
+mod signin;
+mod storage;
 mod token;

@@ -1,0 +1,137 @@
+//! The askama views of the pages (SPEC §5): one struct per template, plus the words the consent
+//! page uses for scopes. Everything inserted is HTML-escaped by askama.
+
+use crate::config::Config;
+use askama::Template;
+
+/// What every page's frame (`base.html`) needs.
+pub struct Layout {
+    /// The issuer's path (`/identity`, or below a path prefix of the public URL): the prefix of
+    /// the stylesheet and form actions.
+    pub root: String,
+}
+
+impl Layout {
+    pub fn of(config: &Config) -> Layout {
+        let issuer = config.issuer();
+        let root = url::Url::parse(&issuer)
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|_| "/identity".to_owned());
+        Layout { root }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub layout: Layout,
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub message: Option<&'a str>,
+    pub request: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage<'a> {
+    pub layout: Layout,
+    pub client_name: &'a str,
+    pub client_uri: Option<&'a str>,
+    pub logo_uri: Option<&'a str>,
+    pub scopes: Vec<&'a str>,
+    pub request: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage<'a> {
+    pub layout: Layout,
+    pub request: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub layout: Layout,
+    pub sentence: &'a str,
+    pub code: &'a str,
+    pub description: &'a str,
+    pub operation_id: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+pub struct FormPostPage<'a> {
+    pub action: &'a str,
+    pub params: &'a [(String, String)],
+    /// The inline script; its SHA-256 is in the page's `script-src`.
+    pub script: &'static str,
+}
+
+/// A scope in words, as the consent page lists it.
+pub fn scope_in_words<'a>(scope: &'a str, api_scope: &str) -> &'a str {
+    match scope {
+        "openid" => "Sign you in",
+        "profile" => "Your name",
+        "email" => "Your e-mail address",
+        "offline_access" => "Stay signed in",
+        s if s == api_scope => "Use the data services API as you",
+        other => other,
+    }
+}
+
+/// Only http(s) URLs become links or images: a `javascript:` URL must never reach an attribute.
+pub fn web_url(uri: Option<&str>) -> Option<&str> {
+    uri.filter(|u| url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_read_as_words_and_unknown_ones_as_themselves() {
+        assert_eq!(scope_in_words("openid", "ocsapi"), "Sign you in");
+        assert_eq!(
+            scope_in_words("ocsapi", "ocsapi"),
+            "Use the data services API as you"
+        );
+        assert_eq!(scope_in_words("other", "ocsapi"), "other");
+    }
+
+    #[test]
+    fn only_web_urls_are_linked() {
+        assert_eq!(
+            web_url(Some("https://a.example/")),
+            Some("https://a.example/")
+        );
+        assert_eq!(web_url(Some("javascript:alert(1)")), None);
+        assert_eq!(web_url(None), None);
+    }
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        let html = ErrorPage {
+            layout: Layout {
+                root: "/identity".into(),
+            },
+            sentence: "<b>x</b>",
+            code: "invalid_request",
+            description: "a\"b",
+            operation_id: "op",
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("&#60;b&#62;x"), "{html}");
+        assert!(!html.contains("<b>x</b>"));
+    }
+}
