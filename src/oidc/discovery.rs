@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 pub const TOKEN_PATH: &str = "/connect/token";
 pub const AUTHORIZE_PATH: &str = "/connect/authorize";
 pub const END_SESSION_PATH: &str = "/connect/endsession";
+pub const USERINFO_PATH: &str = "/connect/userinfo";
+pub const REVOCATION_PATH: &str = "/connect/revocation";
+pub const INTROSPECTION_PATH: &str = "/connect/introspect";
 pub const JWKS_PATH: &str = "/.well-known/openid-configuration/jwks";
 
 /// Builds the discovery document for `issuer`.
@@ -20,6 +23,11 @@ pub fn document(issuer: &str, api_scope: &str, access_token_algs: &[&str]) -> Va
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
         "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
+        "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
+        "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": ["openid", "profile", "email", api_scope],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
@@ -30,7 +38,7 @@ pub fn document(issuer: &str, api_scope: &str, access_token_algs: &[&str]) -> Va
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "access_token_signing_alg_values_supported": access_token_algs,
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "sid", "azp", "at_hash", "client_id", "tid", "scope", "role", "role_type"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "sid", "azp", "at_hash", "name", "given_name", "family_name", "email", "email_verified", "client_id", "tid", "scope", "role", "role_type"],
         "authorization_response_iss_parameter_supported": true,
         "frontchannel_logout_supported": false,
     })

@@ -113,6 +113,17 @@ async fn discovery_advertises_what_works_and_is_public_and_cacheable() {
         serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
     );
     assert_eq!(doc["issuer"], server.issuer());
+    for (member, path) in [
+        ("userinfo_endpoint", "/connect/userinfo"),
+        ("revocation_endpoint", "/connect/revocation"),
+        ("introspection_endpoint", "/connect/introspect"),
+        ("end_session_endpoint", "/connect/endsession"),
+        ("authorization_endpoint", "/connect/authorize"),
+    ] {
+        assert_eq!(doc[member], format!("{}{path}", server.issuer()), "{member}");
+    }
+    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
 }
 
 #[tokio::test]
