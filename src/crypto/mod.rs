@@ -7,6 +7,7 @@
 
 pub mod jwt;
 pub mod keys;
+pub mod seal;
 pub mod secrets;
 
 use std::path::PathBuf;

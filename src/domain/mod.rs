@@ -5,6 +5,7 @@ pub mod caller;
 pub mod client;
 pub mod grant;
 pub mod ids;
+pub mod refresh;
 pub mod role;
 pub mod tenant;
 pub mod time;

@@ -314,13 +314,18 @@ pub fn update(
         let mut client =
             store::clients::get(conn, tenant, kind, id)?.ok_or_else(|| not_found(kind))?;
         let tenant_roles = store::roles::list(conn, tenant)?;
+        let was_enabled = client.enabled;
         merge(kind, &mut client, &input, &tenant_roles, false)?;
+        if was_enabled && !client.enabled {
+            // Disabling a client ends its refresh tokens at once (SPEC §4.4).
+            store::refresh::delete_for_client(conn, &client.id)?;
+        }
         store::clients::update(conn, &client)?;
         Ok(client)
     })
 }
 
-/// DELETE a client (TA); its secrets (and later its grants) go with it.
+/// DELETE a client (TA); its secrets, codes, consents and refresh tokens go with it (cascade).
 pub fn delete(
     ctx: &Context,
     caller: &Caller,

@@ -14,6 +14,7 @@ use crate::oidc::id_token::{left_half_hash, IdTokenClaims, ID_TOKEN_TYP};
 use crate::store::clients::ClientAuthRecord;
 use crate::store::{self, DbConn};
 
+use super::refresh_grant;
 use super::token::TokenResponse;
 
 fn invalid_grant(description: &str) -> ServiceError {
@@ -174,13 +175,26 @@ pub fn redeem(
             },
         )?;
         store::grants::record_code_token(conn, &hash, &tokens.jti, tokens.exp)?;
+        let refresh_token = if refresh_grant::wants_refresh_token(client, &stored.scope) {
+            let family = refresh_grant::new_family(
+                ctx,
+                client,
+                &user.id,
+                &stored.scope,
+                &stored.sid,
+                stored.auth_time,
+            );
+            Some(refresh_grant::issue(ctx, conn, client, &family)?)
+        } else {
+            None
+        };
         Ok(Redemption::Issued(TokenResponse {
             access_token: tokens.access_token,
-            token_type: "Bearer",
+            token_type: "Bearer".to_owned(),
             expires_in: client.access_token_lifetime,
             scope: stored.scope.clone(),
             id_token: tokens.id_token,
-            refresh_token: None,
+            refresh_token,
         }))
     })?;
     match outcome {

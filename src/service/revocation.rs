@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009, SPEC §4.6). The client authenticates as at the token endpoint
 //! (SPEC §4.1). An access token of ours issued to that client goes on the deny list until its
-//! `exp`; anything else — another client's token, an expired, unknown or malformed token — is
+//! `exp`; a refresh token of that client revokes its whole family; anything else — another client's token, an expired, unknown or malformed token — is
 //! answered with success and nothing happens (RFC 7009 §2.2: the client cannot act on the
 //! difference, and the answer must not reveal other clients' tokens).
 
@@ -13,27 +13,30 @@ use crate::store;
 enum Presented {
     /// A valid (unexpired) access token of this server.
     AccessToken(Box<AccessTokenClaims>),
+    /// A stored refresh token (live or not).
+    RefreshToken(crate::domain::refresh::RefreshToken),
     /// Not a live token of ours.
     Unknown,
 }
 
-/// Identifies a presented token. `token_type_hint` (RFC 7009 §2.1) only orders the search, and an
-/// unknown hint is ignored, so it is not needed while access tokens are the only kind.
-///
-/// Seam for refresh tokens (SPEC §4.4): they are opaque; when they exist, a token that does not
-/// verify as an access token (or any token when the hint is `refresh_token`) is looked up by its
-/// hash here, and a `Presented::RefreshToken` of the authenticated client revokes its family.
-fn identify(ctx: &Context, token: &str) -> Presented {
-    ctx.keys
-        .verifier()
-        .verify::<AccessTokenClaims>(
-            token,
-            Some(ACCESS_TOKEN_TYP),
-            &ctx.config.issuer(),
-            &ctx.config.api_scope,
-            ctx.now(),
-        )
-        .map_or(Presented::Unknown, |c| Presented::AccessToken(Box::new(c)))
+/// Identifies a presented token: a JWT access token of ours, else a stored refresh token (looked
+/// up by its hash). `token_type_hint` (RFC 7009 §2.1) would only order the search; both kinds are
+/// cheap to tell apart, so it is not needed.
+fn identify(ctx: &Context, token: &str) -> Result<Presented, super::ServiceError> {
+    if let Ok(claims) = ctx.keys.verifier().verify::<AccessTokenClaims>(
+        token,
+        Some(ACCESS_TOKEN_TYP),
+        &ctx.config.issuer(),
+        &ctx.config.api_scope,
+        ctx.now(),
+    ) {
+        return Ok(Presented::AccessToken(Box::new(claims)));
+    }
+    let hash = crate::crypto::secrets::sha256_b64url(token);
+    Ok(ctx
+        .store
+        .read(|conn| store::refresh::get(conn, &hash))?
+        .map_or(Presented::Unknown, Presented::RefreshToken))
 }
 
 /// Handles one revocation request: `authorization` is the raw `Authorization` header, `body` the
@@ -48,7 +51,18 @@ pub fn revoke(
         .form
         .require("token")
         .map_err(|e| request.fail(e.into()))?;
-    match identify(ctx, token) {
+    let presented = identify(ctx, token).map_err(|e| request.fail(e))?;
+    match presented {
+        Presented::RefreshToken(t) if t.client_id == request.client.id => {
+            let now = ctx.now();
+            ctx.store
+                .write(|conn| store::refresh::revoke_family(conn, &t.family_id, now))
+                .map_err(|e| request.fail(e.into()))?;
+            tracing::info!(client_id = %request.client.id, family = %t.family_id, "refresh token family revoked");
+        }
+        Presented::RefreshToken(_) => {
+            tracing::info!(client_id = %request.client.id, "revocation of another client's refresh token ignored");
+        }
         Presented::AccessToken(claims) if claims.client_id == request.client.id.as_str() => {
             ctx.store
                 .write(|conn| store::grants::revoke_jti(conn, &claims.jti, claims.exp))

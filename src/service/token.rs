@@ -10,18 +10,18 @@ use crate::oauth::client_auth::{presented_client, PresentedClient};
 use crate::oauth::form::FormParams;
 use crate::oauth::{client_credentials, ErrorCode, OAuthError};
 use crate::store::clients::ClientAuthRecord;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A successful token response (RFC 6749 §5.1).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Deserialize, Debug)]
 pub struct TokenResponse {
     pub access_token: String,
-    pub token_type: &'static str,
+    pub token_type: String,
     pub expires_in: i64,
     pub scope: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 
@@ -85,7 +85,7 @@ pub fn exchange(
         .to_owned();
     if !matches!(
         grant_type.as_str(),
-        "client_credentials" | "authorization_code"
+        "client_credentials" | "authorization_code" | "refresh_token"
     ) {
         return Err(fail(
             OAuthError::new(
@@ -101,6 +101,7 @@ pub fn exchange(
     let client = authenticate(ctx, &presented).map_err(fail)?;
     let result = match grant_type.as_str() {
         "authorization_code" => super::code_grant::redeem(ctx, &client, &form),
+        "refresh_token" => super::refresh_grant::refresh(ctx, &client, &form),
         _ => client_credentials_grant(ctx, &client, form.get("scope")),
     };
     // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
@@ -234,7 +235,7 @@ fn client_credentials_grant(
     let access_token = sign_jwt(&claims, ACCESS_TOKEN_TYP, &key)?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: "Bearer".to_owned(),
         expires_in: client.access_token_lifetime,
         scope,
         id_token: None,

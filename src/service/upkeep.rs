@@ -10,6 +10,14 @@ pub const PURGE_BATCH: i64 = 500;
 /// One round of clean-up; returns how many rows went.
 pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
     let now = ctx.now();
-    ctx.store
-        .write(|conn| store::grants::purge_expired(conn, now, PURGE_BATCH).map_err(Into::into))
+    ctx.store.write(|conn| -> ServiceResult<usize> {
+        let grants = store::grants::purge_expired(conn, now, PURGE_BATCH)?;
+        let refresh = store::refresh::purge(
+            conn,
+            now,
+            crate::domain::refresh::RETRY_GRACE_SECONDS,
+            PURGE_BATCH,
+        )?;
+        Ok(grants + refresh)
+    })
 }

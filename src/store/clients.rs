@@ -413,10 +413,12 @@ pub struct ClientAuthRecord {
     pub role_type_ids: Vec<String>,
     pub allowed_cors_origins: Vec<String>,
     pub redirect_uris: Vec<String>,
+    /// Hybrid clients only: may hold refresh tokens.
+    pub allow_offline_access: bool,
 }
 
 type AuthJoinRow = (
-    (String, String, String, bool, i64, String, String),
+    (String, String, String, bool, i64, String, String, bool),
     Option<(i64, String, Option<i64>)>,
     Option<(String, Option<String>)>,
 );
@@ -437,6 +439,7 @@ pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAu
                 clients::access_token_lifetime,
                 clients::allowed_cors_origins,
                 clients::redirect_uris,
+                clients::allow_offline_access,
             ),
             (
                 client_secrets::id,
@@ -450,7 +453,7 @@ pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAu
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let (cid, tid, kind, enabled, lifetime, cors, redirects) = first.0.clone();
+    let (cid, tid, kind, enabled, lifetime, cors, redirects, offline) = first.0.clone();
     let mut record = ClientAuthRecord {
         id: ClientId::from_stored(cid),
         tenant_id: TenantId::from_stored(tid),
@@ -463,6 +466,7 @@ pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAu
         role_type_ids: Vec::new(),
         allowed_cors_origins: from_json_list(&cors)?,
         redirect_uris: from_json_list(&redirects)?,
+        allow_offline_access: offline,
     };
     let mut seen_secrets = Vec::new();
     for (_, secret, role) in rows {

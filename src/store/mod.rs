@@ -6,6 +6,7 @@
 pub mod clients;
 mod connection;
 pub mod grants;
+pub mod refresh;
 pub mod roles;
 pub mod schema;
 pub mod tenants;

@@ -150,6 +150,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        sid -> Text,
+        auth_time -> BigInt,
+        created -> BigInt,
+        family_expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+        successor_response -> Nullable<Text>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -176,4 +193,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     login_throttle,
     client_origins,
+    refresh_tokens,
 );

@@ -383,3 +383,56 @@ impl Reply {
         &self.body
     }
 }
+
+/// Plants a session and a code for `user` at `client` (as the sign-in pages would), so that the
+/// code can be redeemed at the token endpoint. Returns the code.
+pub async fn plant_code(
+    server: &TestServer,
+    client: &str,
+    redirect: &str,
+    user: &str,
+    scope: &str,
+) -> String {
+    let code = uuid::Uuid::new_v4().simple().to_string();
+    let ctx = server.ctx.clone();
+    let tenant = portcullis::domain::TenantId::from_stored(server.admin.tenant_id.clone());
+    let stored = portcullis::domain::AuthorizationCode {
+        code_hash: portcullis::crypto::secrets::sha256_b64url(&code),
+        client_id: portcullis::domain::ClientId::from_stored(client.to_owned()),
+        user_id: portcullis::domain::UserId::from_stored(user.to_owned()),
+        redirect_uri: redirect.to_owned(),
+        scope: scope.to_owned(),
+        nonce: None,
+        code_challenge: None,
+        sid: String::new(),
+        auth_time: ctx.now(),
+        expires_at: ctx.now() + 60,
+        redeemed_at: None,
+        access_token_jti: None,
+        access_token_exp: None,
+    };
+    tokio::task::spawn_blocking(move || {
+        ctx.store
+            .write(|conn| -> Result<(), portcullis::service::ServiceError> {
+                let now = ctx.now();
+                let (session, _cookie) = portcullis::service::sessions::start_session(
+                    &ctx,
+                    conn,
+                    None,
+                    &tenant,
+                    &stored.user_id,
+                    now,
+                )?;
+                let code = portcullis::domain::AuthorizationCode {
+                    sid: session.sid,
+                    ..stored
+                };
+                portcullis::store::grants::insert_code(conn, &code)?;
+                Ok(())
+            })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    code
+}

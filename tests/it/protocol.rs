@@ -6,9 +6,7 @@
 //! and redeems the code with `grant_type=authorization_code`. This tests these endpoints in
 //! isolation from the browser flow, which the sign-in tests cover end to end.
 
-use crate::harness::{call, http, signed_token, Reply, TestServer, TENANT_MEMBER};
-use portcullis::domain::{AuthorizationCode, ClientId, TenantId, UserId};
-use portcullis::service::ServiceError;
+use crate::harness::{call, http, plant_code, signed_token, Reply, TestServer, TENANT_MEMBER};
 use serde_json::json;
 
 /// The AllowedCorsOrigins entry of the SPA client.
@@ -68,58 +66,6 @@ async fn create_spa(server: &TestServer, redirect: &str, origins: &[&str]) -> St
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body["Id"].as_str().unwrap().to_owned()
-}
-
-/// Plants a session and a code for `user` at `client` (as the sign-in pages would), so that the
-/// code can be redeemed at the token endpoint. Returns the code.
-async fn plant_code(
-    server: &TestServer,
-    client: &str,
-    redirect: &str,
-    user: &str,
-    scope: &str,
-) -> String {
-    let code = uuid::Uuid::new_v4().simple().to_string();
-    let ctx = server.ctx.clone();
-    let tenant = TenantId::from_stored(server.admin.tenant_id.clone());
-    let stored = AuthorizationCode {
-        code_hash: portcullis::crypto::secrets::sha256_b64url(&code),
-        client_id: ClientId::from_stored(client.to_owned()),
-        user_id: UserId::from_stored(user.to_owned()),
-        redirect_uri: redirect.to_owned(),
-        scope: scope.to_owned(),
-        nonce: None,
-        code_challenge: None,
-        sid: String::new(),
-        auth_time: ctx.now(),
-        expires_at: ctx.now() + 60,
-        redeemed_at: None,
-        access_token_jti: None,
-        access_token_exp: None,
-    };
-    tokio::task::spawn_blocking(move || {
-        ctx.store.write(|conn| -> Result<(), ServiceError> {
-            let now = ctx.now();
-            let (session, _cookie) = portcullis::service::sessions::start_session(
-                &ctx,
-                conn,
-                None,
-                &tenant,
-                &stored.user_id,
-                now,
-            )?;
-            let code = AuthorizationCode {
-                sid: session.sid,
-                ..stored
-            };
-            portcullis::store::grants::insert_code(conn, &code)?;
-            Ok(())
-        })
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    code
 }
 
 /// A token request of the public client `client` redeeming `code`, optionally from a browser
