@@ -67,7 +67,9 @@ pub fn pg_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-fn fresh_database(dir: &Path) -> (String, Option<(String, String)>) {
+/// A fresh database: a SQLite file in `dir`, or a new schema of the PostgreSQL test database
+/// (returned as `(base URL, schema)` so the caller can drop it).
+pub fn fresh_database(dir: &Path) -> (String, Option<(String, String)>) {
     match pg_url() {
         Some(base) => {
             use diesel::connection::SimpleConnection;
@@ -226,12 +228,17 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         // Sends the stop command at once; the returned future only waits for completion.
         drop(self.handle.stop(false));
-        if let Some((base, schema)) = &self.pg_schema {
-            use diesel::connection::SimpleConnection;
-            use diesel::Connection;
-            if let Ok(mut conn) = diesel::PgConnection::establish(base) {
-                let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
-            }
+        drop_database(&self.pg_schema);
+    }
+}
+
+/// Drops a PostgreSQL schema made by [`fresh_database`] (SQLite files go with their temp dir).
+pub fn drop_database(pg_schema: &Option<(String, String)>) {
+    if let Some((base, schema)) = pg_schema {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        if let Ok(mut conn) = diesel::PgConnection::establish(base) {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         }
     }
 }
