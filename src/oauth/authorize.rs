@@ -1,7 +1,7 @@
-//! The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2, SPEC §4.3), as pure decisions:
-//! first the client and redirect URI (failures are shown as an error page, never redirected),
-//! then the rest of the request (failures are redirected to the client), then what to do given the
-//! user's session and consent.
+//! The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2 and §3.3.2, SPEC §4.3, §4.4), as
+//! pure decisions: first the client and redirect URI (failures are shown as an error page, never
+//! redirected), then the rest of the request (failures are redirected to the client), then what to
+//! do given the user's session and consent.
 
 use super::form::FormParams;
 use super::pkce;
@@ -15,6 +15,69 @@ pub enum ResponseMode {
     Query,
     Fragment,
     FormPost,
+}
+
+/// A supported `response_type`: always a code, plus for hybrid clients an ID token and/or an
+/// access token straight from the authorization endpoint (OAuth 2.0 Multiple Response Type
+/// Encoding Practices §3, OIDC Core §3.3). The space-separated values may come in any order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResponseType {
+    /// `id_token`: an ID token in the authorization response.
+    pub id_token: bool,
+    /// `token`: an access token in the authorization response.
+    pub token: bool,
+}
+
+impl ResponseType {
+    /// Plain `code`.
+    pub const CODE: ResponseType = ResponseType {
+        id_token: false,
+        token: false,
+    };
+
+    /// Parses `code`, `code id_token`, `code token` or `code id_token token`, in any order; a
+    /// repeated or unknown value, or one without `code`, gives `None`.
+    pub fn parse(value: &str) -> Option<ResponseType> {
+        let (mut code, mut id_token, mut token) = (false, false, false);
+        for v in value.split(' ').filter(|v| !v.is_empty()) {
+            let seen = match v {
+                "code" => &mut code,
+                "id_token" => &mut id_token,
+                "token" => &mut token,
+                _ => return None,
+            };
+            if *seen {
+                return None;
+            }
+            *seen = true;
+        }
+        code.then_some(ResponseType { id_token, token })
+    }
+
+    /// The registered spelling.
+    pub fn as_str(self) -> &'static str {
+        match (self.id_token, self.token) {
+            (false, false) => "code",
+            (true, false) => "code id_token",
+            (false, true) => "code token",
+            (true, true) => "code id_token token",
+        }
+    }
+
+    /// Whether the authorization endpoint itself returns a token.
+    pub fn returns_token(self) -> bool {
+        self.id_token || self.token
+    }
+
+    /// The default response mode: query for `code`, fragment for the hybrid types (OAuth 2.0
+    /// Multiple Response Type Encoding Practices §5, OIDC Core §3.3.2.5).
+    pub fn default_mode(self) -> ResponseMode {
+        if self.returns_token() {
+            ResponseMode::Fragment
+        } else {
+            ResponseMode::Query
+        }
+    }
 }
 
 /// `prompt` values (OIDC Core §3.1.2.1).
@@ -32,6 +95,10 @@ pub struct ClientFacts {
     pub tenant_id: String,
     pub enabled: bool,
     pub redirect_uris: Vec<String>,
+    /// Hybrid clients only: `code token` and `code id_token token` are allowed (SPEC §4.4).
+    pub allow_access_tokens_via_browser: bool,
+    /// Hybrid clients only: `offline_access` is granted (SPEC §4.4).
+    pub allow_offline_access: bool,
 }
 
 /// Where and how to answer the client.
@@ -47,8 +114,9 @@ pub struct ReplyTo {
 pub struct AuthorizeRequest {
     pub client_id: String,
     pub reply: ReplyTo,
-    pub response_type: String,
-    /// Granted scopes in request order (unknown ones refused, `offline_access` dropped).
+    pub response_type: ResponseType,
+    /// Granted scopes in request order (unknown ones refused; `offline_access` kept only for
+    /// hybrid clients allowed offline access, else dropped).
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
@@ -125,11 +193,15 @@ pub fn check_request(
     api_scope: &str,
 ) -> Result<AuthorizeRequest, (ReplyTo, OAuthError)> {
     let state = params.get("state").map(str::to_owned);
-    let response_type = params.get("response_type").unwrap_or("").to_owned();
-    let default_mode = if response_type == "code" {
-        ResponseMode::Query
-    } else {
-        ResponseMode::Fragment
+    let raw_type = params.get("response_type").unwrap_or("");
+    let response_type = ResponseType::parse(raw_type);
+    // An unsupported type that would carry tokens is answered in the fragment, never the query.
+    let default_mode = match response_type {
+        Some(t) => t.default_mode(),
+        None if raw_type.split(' ').any(|v| v == "token" || v == "id_token") => {
+            ResponseMode::Fragment
+        }
+        None => ResponseMode::Query,
     };
     let mode = match params.get("response_mode") {
         None => Some(default_mode),
@@ -138,9 +210,12 @@ pub fn check_request(
         Some("form_post") => Some(ResponseMode::FormPost),
         Some(_) => None,
     };
+    // Tokens never travel in the query (OAuth 2.0 Multiple Response Type Encoding Practices §5):
+    // that request is refused below, and the refusal goes the type's default way.
+    let query_refused = mode == Some(ResponseMode::Query) && default_mode != ResponseMode::Query;
     let reply = ReplyTo {
         redirect_uri,
-        mode: mode.unwrap_or(default_mode),
+        mode: mode.filter(|_| !query_refused).unwrap_or(default_mode),
         state,
     };
     let fail = |e: OAuthError| (reply.clone(), e);
@@ -155,19 +230,34 @@ pub fn check_request(
             "the client is disabled",
         )));
     }
-    match response_type.as_str() {
-        "" => {
-            return Err(fail(OAuthError::invalid_request(
-                "response_type is missing",
-            )))
-        }
-        "code" => {}
-        other => {
+    if raw_type.is_empty() {
+        return Err(fail(OAuthError::invalid_request(
+            "response_type is missing",
+        )));
+    }
+    let response_type = match response_type {
+        Some(t) if t == ResponseType::CODE || client.kind == ClientKind::Hybrid => t,
+        _ => {
             return Err(fail(OAuthError::new(
                 ErrorCode::UnsupportedResponseType,
-                format!("response_type '{other}' is not supported for this client"),
+                format!("response_type '{raw_type}' is not supported for this client"),
             )))
         }
+    };
+    if response_type.token && !client.allow_access_tokens_via_browser {
+        return Err(fail(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!(
+                "response_type '{}' needs AllowAccessTokensViaBrowser on the client",
+                response_type.as_str()
+            ),
+        )));
+    }
+    if query_refused {
+        return Err(fail(OAuthError::invalid_request(format!(
+            "response_mode query cannot carry the tokens of response_type '{}'; use fragment or form_post",
+            response_type.as_str()
+        ))));
     }
     let mut scopes: Vec<String> = Vec::new();
     for s in params
@@ -178,8 +268,13 @@ pub fn check_request(
     {
         match s {
             "openid" | "profile" | "email" => {}
-            // Authorization-code clients never get refresh tokens: the scope is not granted.
-            "offline_access" => continue,
+            // Refresh tokens only for hybrid clients allowed offline access (SPEC §3.3, §4.4);
+            // for any other client the scope is silently not granted.
+            "offline_access" => {
+                if !(client.kind == ClientKind::Hybrid && client.allow_offline_access) {
+                    continue;
+                }
+            }
             s if s == api_scope => {}
             other => {
                 return Err(fail(OAuthError::new(
@@ -198,7 +293,25 @@ pub fn check_request(
             "scope is missing",
         )));
     }
-    if client.kind == ClientKind::AuthorizationCode {
+    if response_type.id_token {
+        // OIDC Core §3.3.2.11: an ID token needs the openid scope, and its nonce is REQUIRED
+        // when it comes from the authorization endpoint.
+        if !scopes.iter().any(|s| s == "openid") {
+            return Err(fail(OAuthError::invalid_request(
+                "response_type id_token needs the openid scope",
+            )));
+        }
+        if params.get("nonce").is_none_or(str::is_empty) {
+            return Err(fail(OAuthError::invalid_request(
+                "nonce is required when the authorization response carries an ID token",
+            )));
+        }
+    }
+    // PKCE (RFC 7636): required of public authorization-code clients; optional for confidential
+    // hybrid clients, but checked (S256 only) when sent.
+    let pkce_sent =
+        params.get("code_challenge").is_some() || params.get("code_challenge_method").is_some();
+    if client.kind == ClientKind::AuthorizationCode || pkce_sent {
         pkce::validate_challenge(
             params.get("code_challenge"),
             params.get("code_challenge_method"),
@@ -417,7 +530,7 @@ mod tests {
                 mode: ResponseMode::Query,
                 state: Some("s".into()),
             },
-            response_type: "code".into(),
+            response_type: ResponseType::CODE,
             scopes: vec!["openid".into(), "ocsapi".into()],
             nonce: None,
             code_challenge: None,
@@ -477,6 +590,167 @@ mod tests {
             decide(&req(consent, None), Some(&s), Some("openid ocsapi"), 200),
             Decision::NeedConsent
         );
+    }
+
+    fn client(kind: ClientKind, via_browser: bool, offline: bool) -> ClientFacts {
+        ClientFacts {
+            kind,
+            tenant_id: "t".into(),
+            enabled: true,
+            redirect_uris: vec!["https://a/cb".into()],
+            allow_access_tokens_via_browser: via_browser,
+            allow_offline_access: offline,
+        }
+    }
+
+    fn check(
+        client: &ClientFacts,
+        extra: &[(&str, &str)],
+    ) -> Result<AuthorizeRequest, (ReplyTo, OAuthError)> {
+        let mut pairs = vec![
+            ("client_id", "c"),
+            ("redirect_uri", "https://a/cb"),
+            ("scope", "openid ocsapi offline_access"),
+            ("state", "s"),
+            ("nonce", "n"),
+        ];
+        for (k, v) in extra {
+            pairs.retain(|(pk, _)| pk != k);
+            if !v.is_empty() {
+                pairs.push((k, v));
+            }
+        }
+        let raw = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let params = FormParams::parse(raw.as_bytes()).unwrap();
+        check_request(&params, client, "https://a/cb".into(), "ocsapi")
+    }
+
+    fn refused(r: Result<AuthorizeRequest, (ReplyTo, OAuthError)>) -> (ResponseMode, ErrorCode) {
+        let (reply, e) = r.unwrap_err();
+        (reply.mode, e.code)
+    }
+
+    #[test]
+    fn response_types_parse_in_any_order_and_need_a_code() {
+        assert_eq!(ResponseType::parse("code"), Some(ResponseType::CODE));
+        let all = ResponseType::parse("token code id_token").unwrap();
+        assert_eq!(all.as_str(), "code id_token token");
+        assert_eq!(ResponseType::parse("id_token token"), None);
+        assert_eq!(ResponseType::parse("code code"), None);
+        assert_eq!(ResponseType::parse("code foo"), None);
+        assert_eq!(ResponseType::parse(""), None);
+    }
+
+    #[test]
+    fn hybrid_types_default_to_the_fragment_and_never_use_the_query() {
+        let hybrid = client(ClientKind::Hybrid, true, false);
+        for t in ["code id_token", "code token", "code id_token token"] {
+            let req = check(&hybrid, &[("response_type", t)]).unwrap();
+            assert_eq!(req.reply.mode, ResponseMode::Fragment, "{t}");
+            assert_eq!(req.response_type.as_str(), t);
+            let post = check(
+                &hybrid,
+                &[("response_type", t), ("response_mode", "form_post")],
+            );
+            assert_eq!(post.unwrap().reply.mode, ResponseMode::FormPost);
+            assert_eq!(
+                refused(check(
+                    &hybrid,
+                    &[("response_type", t), ("response_mode", "query")]
+                )),
+                (ResponseMode::Fragment, ErrorCode::InvalidRequest),
+                "{t}"
+            );
+        }
+        let code = check(&hybrid, &[("response_type", "code")]).unwrap();
+        assert_eq!(code.reply.mode, ResponseMode::Query);
+        assert_eq!(
+            code.code_challenge, None,
+            "PKCE is optional for hybrid clients"
+        );
+    }
+
+    #[test]
+    fn browser_tokens_need_the_client_setting_and_id_tokens_a_nonce() {
+        let hybrid = client(ClientKind::Hybrid, false, false);
+        for t in ["code token", "code id_token token"] {
+            assert_eq!(
+                refused(check(&hybrid, &[("response_type", t)])).1,
+                ErrorCode::UnauthorizedClient
+            );
+        }
+        assert!(check(&hybrid, &[("response_type", "code id_token")]).is_ok());
+        assert_eq!(
+            refused(check(
+                &hybrid,
+                &[("response_type", "code id_token"), ("nonce", "")]
+            )),
+            (ResponseMode::Fragment, ErrorCode::InvalidRequest)
+        );
+        assert_eq!(
+            refused(check(
+                &hybrid,
+                &[("response_type", "code id_token"), ("scope", "ocsapi")]
+            ))
+            .1,
+            ErrorCode::InvalidRequest
+        );
+        // No ID token from the authorization endpoint: no nonce needed.
+        assert!(check(&hybrid, &[("response_type", "code"), ("nonce", "")]).is_ok());
+    }
+
+    #[test]
+    fn authorization_code_clients_keep_code_and_pkce() {
+        let ac = client(ClientKind::AuthorizationCode, true, true);
+        assert_eq!(
+            refused(check(&ac, &[("response_type", "code id_token")])),
+            (ResponseMode::Fragment, ErrorCode::UnsupportedResponseType)
+        );
+        assert_eq!(
+            refused(check(&ac, &[("response_type", "code")])).1,
+            ErrorCode::InvalidRequest,
+            "no code_challenge"
+        );
+        let req = check(
+            &ac,
+            &[
+                ("response_type", "code"),
+                ("code_challenge", &"a".repeat(43)),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(req.scopes, ["openid", "ocsapi"], "offline_access dropped");
+    }
+
+    #[test]
+    fn hybrid_pkce_is_checked_when_sent_and_offline_access_needs_the_setting() {
+        let hybrid = client(ClientKind::Hybrid, false, true);
+        let plain = check(
+            &hybrid,
+            &[
+                ("response_type", "code"),
+                ("code_challenge", &"a".repeat(43)),
+                ("code_challenge_method", "plain"),
+            ],
+        );
+        assert_eq!(refused(plain).1, ErrorCode::InvalidRequest);
+        let s256 = check(
+            &hybrid,
+            &[
+                ("response_type", "code"),
+                ("code_challenge", &"a".repeat(43)),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s256.code_challenge, Some("a".repeat(43)));
+        assert_eq!(s256.scopes, ["openid", "ocsapi", "offline_access"]);
+        let without = client(ClientKind::Hybrid, false, false);
+        let req = check(&without, &[("response_type", "code")]).unwrap();
+        assert_eq!(req.scopes, ["openid", "ocsapi"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::domain::{AuthorizationCode, ClientKind, User};
 use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
 use crate::oauth::form::FormParams;
 use crate::oauth::{pkce, ErrorCode, OAuthError};
-use crate::oidc::id_token::{left_half_hash, IdTokenClaims, ID_TOKEN_TYP};
+use crate::oidc::id_token::{IdTokenClaims, IdTokenGrant, ID_TOKEN_TYP};
 use crate::store::clients::ClientAuthRecord;
 use crate::store::{self, DbConn};
 
@@ -38,13 +38,20 @@ pub(crate) struct UserGrant<'a> {
     pub nonce: Option<&'a str>,
 }
 
-/// Signs the access token (and the ID token when `openid` was granted) for a user.
-pub(crate) fn user_tokens(
+/// A signed access token and what a revocation needs of it.
+pub(crate) struct AccessToken {
+    pub token: String,
+    pub jti: String,
+    pub exp: i64,
+}
+
+/// Signs a user's access token (RFC 9068, SPEC §6.1) with the configured algorithm.
+pub(crate) fn sign_access_token(
     ctx: &Context,
     conn: &mut DbConn,
     client: &ClientAuthRecord,
     grant: &UserGrant<'_>,
-) -> ServiceResult<UserTokens> {
+) -> ServiceResult<AccessToken> {
     let now = ctx.now();
     let roles = store::roles::list(conn, &client.tenant_id)?;
     let role_type: Vec<String> = roles
@@ -80,41 +87,58 @@ pub(crate) fn user_tokens(
         .keys
         .active(ctx.config.access_token_alg, now)
         .ok_or_else(|| ServiceError::Unavailable("no active signing key".to_owned()))?;
-    let access_token = sign_jwt(&claims, ACCESS_TOKEN_TYP, &key)?;
+    Ok(AccessToken {
+        token: sign_jwt(&claims, ACCESS_TOKEN_TYP, &key)?,
+        jti,
+        exp,
+    })
+}
+
+/// Signs an ID token (RS256, SPEC §6.2) with the claims built in one place, `IdTokenClaims::new`.
+pub(crate) fn sign_id_token(ctx: &Context, grant: &IdTokenGrant<'_>) -> ServiceResult<String> {
+    let key = ctx
+        .keys
+        .active(SigningAlg::RS256, ctx.now())
+        .ok_or_else(|| ServiceError::Unavailable("no active RS256 key".to_owned()))?;
+    Ok(sign_jwt(&IdTokenClaims::new(grant), ID_TOKEN_TYP, &key)?)
+}
+
+/// The token endpoint's tokens for a user: the access token, and the ID token when `openid` was
+/// granted.
+pub(crate) fn user_tokens(
+    ctx: &Context,
+    conn: &mut DbConn,
+    client: &ClientAuthRecord,
+    grant: &UserGrant<'_>,
+) -> ServiceResult<UserTokens> {
+    let access = sign_access_token(ctx, conn, client, grant)?;
     let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
-        let id_claims = IdTokenClaims {
-            iss: ctx.config.issuer(),
-            sub: grant.user.id.as_str().to_owned(),
-            aud: client.id.as_str().to_owned(),
-            azp: client.id.as_str().to_owned(),
-            exp,
-            iat: now,
-            auth_time: grant.auth_time,
-            nonce: grant.nonce.map(str::to_owned),
-            sid: grant.sid.to_owned(),
-            at_hash: Some(left_half_hash(&access_token)),
-            c_hash: None,
-            s_hash: None,
-            tid: client.tenant_id.as_str().to_owned(),
-            // An access token goes with this ID token: profile claims come from userinfo.
-            name: None,
-            given_name: None,
-            family_name: None,
-            email: None,
-            email_verified: None,
-        };
-        let rs = ctx
-            .keys
-            .active(SigningAlg::RS256, now)
-            .ok_or_else(|| ServiceError::Unavailable("no active RS256 key".to_owned()))?;
-        Some(sign_jwt(&id_claims, ID_TOKEN_TYP, &rs)?)
+        let issuer = ctx.config.issuer();
+        Some(sign_id_token(
+            ctx,
+            &IdTokenGrant {
+                issuer: &issuer,
+                client_id: client.id.as_str(),
+                tenant_id: client.tenant_id.as_str(),
+                user: grant.user,
+                scope: grant.scope,
+                sid: grant.sid,
+                auth_time: grant.auth_time,
+                nonce: grant.nonce,
+                iat: ctx.now(),
+                exp: access.exp,
+                access_token: Some(&access.token),
+                code: None,
+                state: None,
+            },
+        )?)
     } else {
         None
     };
     Ok(UserTokens {
-        access_token,
-        jti,
-        exp,
+        access_token: access.token,
+        jti: access.jti,
+        exp: access.exp,
         id_token,
     })
 }

@@ -14,7 +14,7 @@ enum Presented {
     /// A valid (unexpired) access token of this server.
     AccessToken(Box<AccessTokenClaims>),
     /// A stored refresh token (live or not).
-    RefreshToken(crate::domain::refresh::RefreshToken),
+    RefreshToken(Box<crate::domain::refresh::RefreshToken>),
     /// Not a live token of ours.
     Unknown,
 }
@@ -36,7 +36,7 @@ fn identify(ctx: &Context, token: &str) -> Result<Presented, super::ServiceError
     Ok(ctx
         .store
         .read(|conn| store::refresh::get(conn, &hash))?
-        .map_or(Presented::Unknown, Presented::RefreshToken))
+        .map_or(Presented::Unknown, |t| Presented::RefreshToken(Box::new(t))))
 }
 
 /// Handles one revocation request: `authorization` is the raw `Authorization` header, `body` the

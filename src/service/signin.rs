@@ -1,7 +1,9 @@
 //! Signing users in: the authorization endpoint, the login page's POST and the consent page's
-//! POST (SPEC §4.3, §5, §8). Every step re-validates the whole authorization request, which
-//! travels between the pages as its urlencoded parameters.
+//! POST (SPEC §4.3, §4.4, §5, §8). Every step re-validates the whole authorization request, which
+//! travels between the pages as its urlencoded parameters. The hybrid response types get their
+//! ID token and access token in the authorization response itself (OIDC Core §3.3.2.5).
 
+use super::code_grant::{sign_access_token, sign_id_token, UserGrant};
 use super::sessions::{live_session, start_session};
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
@@ -14,6 +16,7 @@ use crate::oauth::authorize::{
 };
 use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, OAuthError};
+use crate::oidc::id_token::IdTokenGrant;
 use crate::store::{self, DbConn};
 
 /// What the pages show of a client.
@@ -84,6 +87,8 @@ fn facts(c: &Client) -> ClientFacts {
         tenant_id: c.tenant_id.as_str().to_owned(),
         enabled: c.enabled,
         redirect_uris: c.redirect_uris.clone(),
+        allow_access_tokens_via_browser: c.allow_access_tokens_via_browser,
+        allow_offline_access: c.allow_offline_access,
     }
 }
 
@@ -136,7 +141,79 @@ fn session_for(
     Ok(live_session(ctx, conn, cookie, now)?.filter(|s| s.tenant_id == client.tenant_id))
 }
 
-/// Creates the code and the success response.
+/// The tokens of the authorization response itself (`code token`, `code id_token`,
+/// `code id_token token`; OIDC Core §3.3.2.5), as response parameters: `access_token`,
+/// `token_type`, `expires_in` for `token`; `id_token` (with `c_hash`, `at_hash` when an access
+/// token goes along, `s_hash` when `state` was sent) for `id_token`.
+fn front_channel_tokens(
+    ctx: &Context,
+    conn: &mut DbConn,
+    client: &Client,
+    req: &AuthorizeRequest,
+    session: &Session,
+    code: &str,
+    now: UnixTime,
+) -> ServiceResult<Vec<(String, String)>> {
+    let Some(user) = store::users::get(conn, &client.tenant_id, &session.user_id)? else {
+        return Err(OAuthError::new(ErrorCode::AccessDenied, "the user no longer exists").into());
+    };
+    let scope = req.scope();
+    let mut out = Vec::new();
+    let access_token = if req.response_type.token {
+        let Some(record) = store::clients::load_for_auth(conn, client.id.as_str())? else {
+            return Err(ServiceError::Internal("client vanished".to_owned()));
+        };
+        // Signed exactly like the token endpoint's access tokens.
+        let token = sign_access_token(
+            ctx,
+            conn,
+            &record,
+            &UserGrant {
+                user: &user,
+                scope: &scope,
+                sid: &session.sid,
+                auth_time: session.auth_time,
+                nonce: req.nonce.as_deref(),
+            },
+        )?
+        .token;
+        out.push(("access_token".to_owned(), token.clone()));
+        out.push(("token_type".to_owned(), "Bearer".to_owned()));
+        out.push((
+            "expires_in".to_owned(),
+            client.access_token_lifetime.to_string(),
+        ));
+        Some(token)
+    } else {
+        None
+    };
+    if req.response_type.id_token {
+        let issuer = ctx.config.issuer();
+        let id_token = sign_id_token(
+            ctx,
+            &IdTokenGrant {
+                issuer: &issuer,
+                client_id: client.id.as_str(),
+                tenant_id: client.tenant_id.as_str(),
+                user: &user,
+                scope: &scope,
+                sid: &session.sid,
+                auth_time: session.auth_time,
+                nonce: req.nonce.as_deref(),
+                iat: now,
+                exp: now + client.access_token_lifetime,
+                access_token: access_token.as_deref(),
+                code: Some(code),
+                state: req.reply.state.as_deref(),
+            },
+        )?;
+        out.push(("id_token".to_owned(), id_token));
+    }
+    Ok(out)
+}
+
+/// Creates the code (and, for the hybrid response types, the front-channel tokens) and the
+/// success response.
 fn issue(
     ctx: &Context,
     conn: &mut DbConn,
@@ -165,11 +242,13 @@ fn issue(
         },
     )?;
     store::grants::touch_session(conn, &session.id_hash, now)?;
-    Ok(respond(
-        &req.reply,
-        vec![("code".to_owned(), code)],
-        &ctx.config.issuer(),
-    ))
+    let mut params = if req.response_type.returns_token() {
+        front_channel_tokens(ctx, conn, client, req, session, &code, now)?
+    } else {
+        Vec::new()
+    };
+    params.insert(0, ("code".to_owned(), code));
+    Ok(respond(&req.reply, params, &ctx.config.issuer()))
 }
 
 /// The request as carried between pages: the original parameters, minus `prompt=login` once the

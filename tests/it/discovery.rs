@@ -106,8 +106,16 @@ async fn discovery_advertises_what_works_and_is_public_and_cacheable() {
         .unwrap();
     assert_eq!(
         doc["grant_types_supported"],
-        serde_json::json!(["authorization_code", "client_credentials"])
+        serde_json::json!(["authorization_code", "client_credentials", "refresh_token"])
     );
+    assert_eq!(
+        doc["response_types_supported"],
+        serde_json::json!(["code", "code id_token", "code token", "code id_token token"])
+    );
+    assert!(doc["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("offline_access")));
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
@@ -120,9 +128,16 @@ async fn discovery_advertises_what_works_and_is_public_and_cacheable() {
         ("end_session_endpoint", "/connect/endsession"),
         ("authorization_endpoint", "/connect/authorize"),
     ] {
-        assert_eq!(doc[member], format!("{}{path}", server.issuer()), "{member}");
+        assert_eq!(
+            doc[member],
+            format!("{}{path}", server.issuer()),
+            "{member}"
+        );
     }
-    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
 }
 

@@ -130,13 +130,13 @@ impl Fixture {
 }
 
 /// A PKCE verifier and its S256 challenge, and a nonce.
-struct Pkce {
-    verifier: String,
-    challenge: String,
-    nonce: String,
+pub(crate) struct Pkce {
+    pub(crate) verifier: String,
+    pub(crate) challenge: String,
+    pub(crate) nonce: String,
 }
 
-fn pkce() -> Pkce {
+pub(crate) fn pkce() -> Pkce {
     let verifier = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
@@ -152,7 +152,7 @@ fn pkce() -> Pkce {
 }
 
 /// A browser: cookie jar, redirects not followed.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -161,14 +161,14 @@ fn browser() -> reqwest::Client {
 }
 
 /// A response read whole.
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    text: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Page {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .unwrap_or_else(|| panic!("no {name} header (status {})", self.status))
@@ -176,12 +176,12 @@ impl Page {
             .unwrap()
     }
 
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.header("location")
     }
 
     /// A hidden field's value.
-    fn hidden(&self, name: &str) -> String {
+    pub(crate) fn hidden(&self, name: &str) -> String {
         hidden(&self.text, name)
     }
 
@@ -215,11 +215,11 @@ async fn read(res: reqwest::Response) -> Page {
     }
 }
 
-async fn get(b: &reqwest::Client, url: &str) -> Page {
+pub(crate) async fn get(b: &reqwest::Client, url: &str) -> Page {
     read(b.get(url).send().await.unwrap()).await
 }
 
-async fn post(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Page {
+pub(crate) async fn post(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Page {
     read(b.post(url).form(form).send().await.unwrap()).await
 }
 
@@ -265,7 +265,7 @@ fn alert(html: &str) -> String {
     unescape(&html[start..start + len])
 }
 
-async fn post_login(
+pub(crate) async fn post_login(
     server: &TestServer,
     b: &reqwest::Client,
     login_page: &Page,
@@ -285,7 +285,7 @@ async fn post_login(
     .await
 }
 
-async fn post_consent(
+pub(crate) async fn post_consent(
     server: &TestServer,
     b: &reqwest::Client,
     consent_page: &Page,
@@ -326,7 +326,7 @@ fn assert_redirected_error(server: &TestServer, page: &Page, redirect_uri: &str,
     assert_eq!(p["iss"], server.issuer());
 }
 
-async fn provider(server: &TestServer) -> (CoreProviderMetadata, CoreJsonWebKeySet) {
+pub(crate) async fn provider(server: &TestServer) -> (CoreProviderMetadata, CoreJsonWebKeySet) {
     let rp = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .build()
