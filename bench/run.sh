@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015,SC2317  # `a && b || die` is meant; cleanup runs from a trap
+# Portcullis load benchmark (SPEC §10). See bench/README.md.
+#
+# Builds the release binary, measures the machine's own JWT signing rate (cargo bench --bench signing),
+# then for each access-token algorithm starts a fresh server on a fresh SQLite database and drives
+# POST /identity/connect/token (client_credentials, Basic auth) with a real load generator at 16 and 64
+# connections; also discovery and JWKS, RSS idle and under load, and time-to-ready of a restart. Ends
+# with a table against the SPEC §10 targets. Load generator and server share the machine's cores, as the
+# spec says. Every server listens on 127.0.0.1 only and all traffic goes there.
+#
+# Load generator: `oha` (crates.io, `cargo install oha --locked`, into ~/.cargo/bin by default). It is a
+# real open-source HTTP load generator with JSON output (rates, percentiles, status-code and error
+# distributions), built from crates.io, which this machine reaches; installing it takes a few minutes
+# of compilation once and is cached in ~/.cargo/bin afterwards. If that install fails, the script falls
+# back to Debian's `wrk` (apt-get), driven by a small Lua script that prints the same figures.
+# Force one with BENCH_LOADGEN=oha|wrk.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------------------------------
+# Knobs
+BENCH_SECONDS="${BENCH_SECONDS:-10}"                 # seconds per load point
+BENCH_SIGN_SECONDS="${BENCH_SIGN_SECONDS:-2}"        # seconds per signing point (cargo bench)
+BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-16 64}"      # connection counts for the token endpoint
+BENCH_ALGS="${BENCH_ALGS:-RS256 ES256}"              # access-token algorithms to run
+BENCH_WORKERS="${BENCH_WORKERS:-}"                   # server --workers (empty: server default)
+BENCH_RESTARTS="${BENCH_RESTARTS:-3}"                # restarts for time-to-ready (median is judged)
+BENCH_LOADGEN="${BENCH_LOADGEN:-auto}"               # auto | oha | wrk
+BENCH_SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"            # 1: use the existing target/release binary
+BENCH_STRICT="${BENCH_STRICT:-0}"                    # 1: exit 1 when any target is missed
+BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-60}"     # s to wait for /healthz on a first start
+OHA_VERSION="${OHA_VERSION:-}"                       # pin an oha version to install (empty: latest)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release/portcullis"
+MEMBER_ROLE_TYPE="7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977"   # Tenant Member (SPEC §2)
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+is_uint "$BENCH_SECONDS" && (( BENCH_SECONDS > 0 )) || die "BENCH_SECONDS must be a positive integer"
+is_uint "$BENCH_RESTARTS" && (( BENCH_RESTARTS > 0 )) || die "BENCH_RESTARTS must be a positive integer"
+for c in $BENCH_CONNECTIONS; do is_uint "$c" && (( c > 0 )) || die "bad BENCH_CONNECTIONS entry '$c'"; done
+for a in $BENCH_ALGS; do
+    case "$a" in RS256|ES256|EdDSA) ;; *) die "bad BENCH_ALGS entry '$a' (RS256, ES256, EdDSA)";; esac
+done
+[[ -z "$BENCH_WORKERS" ]] || is_uint "$BENCH_WORKERS" || die "BENCH_WORKERS must be a positive integer"
+
+# ---------------------------------------------------------------------------------------------------
+# Clean-up: every process this script starts is recorded here and ended on exit, by its id.
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench.XXXXXX")"
+declare -a PIDS=()
+declare -A HOW=()   # HOW[pid] = int (a server: SIGINT, its graceful stop) | group (under `timeout`) | term
+
+track() { PIDS+=("$1"); HOW[$1]="$2"; }
+untrack() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do [[ "$p" == "$1" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]+"${keep[@]}"}")
+    unset "HOW[$1]"
+}
+
+running() {   # running PID: alive and not a zombie waiting to be reaped
+    local state
+    state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != Z ]]
+}
+
+stop_pid() {   # stop_pid PID: its signal (see HOW), then SIGKILL after 5 s; never waits longer
+    local pid="$1" how="${HOW[$1]:-term}" i
+    if running "$pid"; then
+        case "$how" in
+            int) kill -INT "$pid" 2>/dev/null || true ;;
+            # `timeout` leads its own process group and passes the signal on to the whole group.
+            *) kill -TERM "$pid" 2>/dev/null || true ;;
+        esac
+        for ((i = 0; i < 50; i++)); do
+            running "$pid" || break
+            sleep 0.1
+        done
+        if running "$pid"; then
+            log "process $pid did not stop within 5 s; killing it"
+            if [[ "$how" == group ]]; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    untrack "$pid"
+}
+
+# waited LIMIT_S CMD...: runs CMD under `timeout` in the background and waits for it, so that a signal
+# to this script is handled at once (bash defers traps until a foreground command ends).
+waited() {
+    local limit="$1" p rc=0
+    shift
+    timeout "$limit" "$@" &
+    p=$!
+    track "$p" group
+    wait "$p" || rc=$?
+    untrack "$p"
+    return "$rc"
+}
+
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------------
+# Tools
+need_jq() {
+    command -v jq >/dev/null && return 0
+    log "installing jq (apt-get)"
+    waited 600 apt-get update -qq >/dev/null && waited 600 apt-get install -y -qq jq >/dev/null \
+        || die "jq is required and could not be installed"
+}
+
+OHA=""
+find_oha() {
+    if command -v oha >/dev/null; then OHA="$(command -v oha)"; return 0; fi
+    if [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/oha" ]]; then OHA="${CARGO_HOME:-$HOME/.cargo}/bin/oha"; return 0; fi
+    return 1
+}
+install_oha() {
+    log "installing oha (cargo install oha --locked; compiles once, a few minutes)"
+    local args=(install oha --locked)
+    [[ -n "$OHA_VERSION" ]] && args+=(--version "$OHA_VERSION")
+    waited 1800 cargo "${args[@]}" >"$WORK/oha-install.log" 2>&1 || {
+        log "cargo install oha failed (last lines follow)"; tail -n 5 "$WORK/oha-install.log" >&2 || true
+        return 1
+    }
+    find_oha
+}
+install_wrk() {
+    command -v wrk >/dev/null && return 0
+    log "installing wrk (apt-get)"
+    waited 600 apt-get update -qq >/dev/null && waited 600 apt-get install -y -qq wrk >/dev/null
+    command -v wrk >/dev/null
+}
+
+LOADGEN=""
+choose_loadgen() {
+    case "$BENCH_LOADGEN" in
+        oha)  find_oha || install_oha || die "oha unavailable"; LOADGEN=oha ;;
+        wrk)  install_wrk || die "wrk unavailable"; LOADGEN=wrk ;;
+        auto)
+            if find_oha || install_oha; then LOADGEN=oha
+            elif install_wrk; then LOADGEN=wrk
+            else die "no load generator: neither oha (cargo install) nor wrk (apt-get) could be installed"
+            fi ;;
+        *) die "BENCH_LOADGEN must be auto, oha or wrk" ;;
+    esac
+    if [[ $LOADGEN == oha ]]; then log "load generator: $("$OHA" --version 2>/dev/null | head -n1)"
+    else log "load generator: $(wrk --version 2>&1 | head -n1)"; fi
+}
+
+# wrk: a Lua script that sends the request and prints one JSON object with the figures oha gives.
+WRK_LUA="$WORK/wrk.lua"
+write_wrk_lua() {
+    cat >"$WRK_LUA" <<'LUA'
+wrk.method = os.getenv("WRK_METHOD") or "GET"
+local body = os.getenv("WRK_BODY")
+if body and body ~= "" then wrk.body = body end
+local auth = os.getenv("WRK_AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+if wrk.method == "POST" then wrk.headers["Content-Type"] = "application/x-www-form-urlencoded" end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"rps":%.3f,"p50":%.6f,"p99":%.6f,"total":%d,"non2xx":%d,"errors":%d}\n',
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
+    summary.requests, e.status, e.connect + e.read + e.write + e.timeout))
+end
+LUA
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+free_port() {   # a free TCP port on 127.0.0.1
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+        return
+    fi
+    local p i
+    for ((i = 0; i < 100; i++)); do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+    die "no free port found"
+}
+
+rss_kib() {   # VmRSS of PID in KiB (0 if gone)
+    awk '/^VmRSS:/ {print $2; found=1} END {if (!found) print 0}' "/proc/$1/status" 2>/dev/null || echo 0
+}
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+now_ms() { date +%s%3N; }
+
+urlenc() { jq -rn --arg v "$1" '$v|@uri'; }
+basic_auth() {   # RFC 6749 §2.3.1: form-urlencode id and secret, then Basic
+    printf 'Basic %s' "$(printf '%s:%s' "$(urlenc "$1")" "$(urlenc "$2")" | base64 -w0)"
+}
+
+SERVER_PID=""
+SERVER_DIR=""
+SERVER_URL=""
+start_server() {   # start_server DIR ALG PORT: starts portcullis serve in DIR (its working directory)
+    local dir="$1" alg="$2" port="$3"
+    local args=(serve --bind "127.0.0.1:$port" --database-url "sqlite://$dir/portcullis.db"
+                --keys-dir "$dir/keys" --access-token-alg "$alg")
+    [[ -n "$BENCH_WORKERS" ]] && args+=(--workers "$BENCH_WORKERS")
+    (cd "$dir" && RUST_LOG=warn PORTCULLIS_LOG=text exec "$BIN" "${args[@]}") \
+        >>"$dir/server.out" 2>>"$dir/server.err" &
+    SERVER_PID=$!
+    track "$SERVER_PID" int
+    SERVER_DIR="$dir"
+    SERVER_URL="http://127.0.0.1:$port"
+}
+
+wait_healthy() {   # wait_healthy TIMEOUT_S: polls /healthz until 200; fails if the server dies or times out
+    local deadline=$(( $(now_ms) + $1 * 1000 ))
+    while (( $(now_ms) < deadline )); do
+        if ! running "$SERVER_PID"; then
+            log "server exited; its stderr:"; tail -n 20 "$SERVER_DIR/server.err" >&2 || true
+            return 1
+        fi
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$SERVER_URL/healthz" 2>/dev/null)" == 200 ]]; then
+            return 0
+        fi
+        sleep 0.01
+    done
+    log "server not healthy within $1 s; its stderr:"; tail -n 20 "$SERVER_DIR/server.err" >&2 || true
+    return 1
+}
+
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    stop_pid "$SERVER_PID"
+    SERVER_PID=""
+}
+
+# RSS sampler: records VmRSS of the server every 100 ms into a file while it runs.
+SAMPLER_PID=""
+start_sampler() {   # start_sampler FILE
+    local out="$1" pid="$SERVER_PID" points limit
+    points=$(( $(wc -w <<<"$BENCH_CONNECTIONS") + 2 ))
+    limit=$(( (points * BENCH_SECONDS + 120) * 10 ))   # bounded: every load point plus two minutes
+    ( for ((i = 0; i < limit; i++)); do
+          running "$pid" || break
+          rss_kib "$pid"
+          sleep 0.1
+      done ) >"$out" 2>/dev/null &
+    SAMPLER_PID=$!
+    track "$SAMPLER_PID" term
+}
+stop_sampler() {
+    [[ -n "$SAMPLER_PID" ]] || return 0
+    stop_pid "$SAMPLER_PID"
+    SAMPLER_PID=""
+}
+max_of_file() { awk 'BEGIN {m = 0} $1 + 0 > m {m = $1 + 0} END {print m}' "$1" 2>/dev/null || echo 0; }
+
+# run_load METHOD URL CONNS OUTJSON [AUTH] [BODY]: runs the load generator for BENCH_SECONDS and writes
+# {"rps","p50","p99","total","non2xx","errors"} (latencies in ms) to OUTJSON.
+run_load() {
+    local method="$1" url="$2" conns="$3" out="$4" auth="${5:-}" body="${6:-}"
+    local raw="$out.raw" bound=$(( BENCH_SECONDS + 60 ))
+    if [[ $LOADGEN == oha ]]; then
+        local args=(--no-tui --output-format json -z "${BENCH_SECONDS}s" -c "$conns" -w -m "$method")
+        [[ -n "$auth" ]] && args+=(-H "Authorization: $auth")
+        [[ -n "$body" ]] && args+=(-T "application/x-www-form-urlencoded" -d "$body")
+        waited "$bound" "$OHA" "${args[@]}" "$url" >"$raw" 2>"$raw.err" || {
+            log "oha failed:"; cat "$raw.err" >&2; return 1; }
+        jq -c '{
+            rps: (.summary.requestsPerSec // 0),
+            p50: ((.latencyPercentiles.p50 // 0) * 1000),
+            p99: ((.latencyPercentiles.p99 // 0) * 1000),
+            total: ([.statusCodeDistribution // {} | to_entries[] | .value] | add // 0),
+            non2xx: ([.statusCodeDistribution // {} | to_entries[] | select(.key | startswith("2") | not) | .value] | add // 0),
+            errors: ([.errorDistribution // {} | to_entries[] | .value] | add // 0),
+            statuses: (.statusCodeDistribution // {}),
+            error_kinds: (.errorDistribution // {})
+        }' "$raw" >"$out"
+    else
+        local threads=2
+        (( conns < threads )) && threads=$conns
+        WRK_METHOD="$method" WRK_AUTH="$auth" WRK_BODY="$body" \
+            waited "$bound" wrk -t "$threads" -c "$conns" -d "${BENCH_SECONDS}s" --timeout 10s \
+            -s "$WRK_LUA" "$url" >"$raw" 2>"$raw.err" || { log "wrk failed:"; cat "$raw.err" >&2; return 1; }
+        grep '^{' "$raw" | tail -n1 >"$out"
+        [[ -s "$out" ]] || { log "wrk printed no result:"; cat "$raw" >&2; return 1; }
+    fi
+}
+
+fmt_point() {   # fmt_point LABEL OUTJSON: one human line
+    jq -r --arg l "$1" '"\($l): \(.rps | floor) req/s, p50 \(.p50 * 100 | round / 100) ms, p99 \(.p99 * 100 | round / 100) ms, \(.total) responses, non-2xx \(.non2xx), errors \(.errors)"
+        + (if (.non2xx > 0) then "  statuses \(.statuses | tojson)" else "" end)
+        + (if (.errors > 0) then "  error kinds \(.error_kinds | tojson)" else "" end)' "$2"
+}
+jget() { jq -r "$1" "$2"; }
+
+# ---------------------------------------------------------------------------------------------------
+# Results (collected for the summary)
+declare -A R=()        # R[key] = value
+TOTAL_NON2XX=0
+TOTAL_ERRORS=0
+IDLE_MAX_KIB=0
+LOADED_MAX_KIB=0
+add_counts() {
+    TOTAL_NON2XX=$(( TOTAL_NON2XX + $(jget '.non2xx' "$1") ))
+    TOTAL_ERRORS=$(( TOTAL_ERRORS + $(jget '.errors' "$1") ))
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Build, tools, signing rates
+need_jq
+command -v curl >/dev/null || die "curl is required"
+cd "$ROOT"
+if [[ "$BENCH_SKIP_BUILD" != 1 ]]; then
+    log "building release binary (cargo build --release)"
+    waited 3600 cargo build --release || die "cargo build --release failed"
+fi
+[[ -x "$BIN" ]] || die "no binary at $BIN"
+choose_loadgen
+[[ $LOADGEN == wrk ]] && write_wrk_lua
+
+log "measuring this machine's signing rate (cargo bench --bench signing, ${BENCH_SIGN_SECONDS} s per point)"
+waited 3600 env BENCH_SIGN_SECONDS="$BENCH_SIGN_SECONDS" cargo bench --bench signing >"$WORK/signing.txt" \
+    || die "cargo bench --bench signing failed"
+echo "== signing rate (this machine, this run) =="
+grep -E '^(sign|token|signing) ' "$WORK/signing.txt" || true
+for a in RS256 ES256 EdDSA; do
+    for t in 1 2; do
+        R[sign_${a}_$t]="$(awk -v a="$a" -v t="threads=$t:" '$1 == "sign" && $2 == a && $3 == t {print $4}' "$WORK/signing.txt")"
+    done
+done
+[[ -n "${R[sign_RS256_2]}" ]] || die "could not read the 2-thread RS256 signing rate"
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Per algorithm: fresh server, idle RSS, bench client, load points
+FIRST_ALG=""
+for ALG in $BENCH_ALGS; do
+    [[ -n "$FIRST_ALG" ]] || FIRST_ALG="$ALG"
+    echo
+    echo "== access tokens $ALG =="
+    DIR="$WORK/$ALG"
+    mkdir -p "$DIR"
+    PORT="$(free_port)"
+    start_server "$DIR" "$ALG" "$PORT"
+    wait_healthy "$BENCH_READY_TIMEOUT" || die "server ($ALG) did not become healthy"
+    CREDS="$DIR/data/initial-credentials.json"
+    for ((i = 0; i < 50; i++)); do [[ -s "$CREDS" ]] && break; sleep 0.1; done
+    [[ -s "$CREDS" ]] || die "no $CREDS after first start"
+    sleep 1   # let start-up work settle before reading idle RSS
+    idle="$(rss_kib "$SERVER_PID")"
+    (( idle > IDLE_MAX_KIB )) && IDLE_MAX_KIB=$idle
+    echo "idle RSS: $(mib "$idle") MiB"
+
+    TID="$(jget .TenantId "$CREDS")"
+    ADMIN_AUTH="$(basic_auth "$(jget .AdminClientId "$CREDS")" "$(jget .AdminClientSecret "$CREDS")")"
+    TOKEN_URL="$SERVER_URL/identity/connect/token"
+    curl -sS --fail-with-body --max-time 10 -H "Authorization: $ADMIN_AUTH" \
+        -d grant_type=client_credentials "$TOKEN_URL" >"$DIR/admin-token.json" \
+        || die "admin token request failed: $(cat "$DIR/admin-token.json" 2>/dev/null)"
+    ADMIN_TOKEN="$(jget .access_token "$DIR/admin-token.json")"
+    curl -sS --fail-with-body --max-time 10 -H "Authorization: Bearer $ADMIN_TOKEN" \
+        "$SERVER_URL/api/v1/Tenants/$TID/Roles?roleTypeId=$MEMBER_ROLE_TYPE" >"$DIR/roles.json" \
+        || die "role lookup failed: $(cat "$DIR/roles.json" 2>/dev/null)"
+    ROLE_ID="$(jq -r 'if type == "array" then .[0].Id else .Id end // empty' "$DIR/roles.json")"
+    [[ -n "$ROLE_ID" ]] || die "no Tenant Member role in $(cat "$DIR/roles.json")"
+    curl -sS --fail-with-body --max-time 10 -H "Authorization: Bearer $ADMIN_TOKEN" \
+        -H 'Content-Type: application/json' \
+        -d "$(jq -cn --arg r "$ROLE_ID" '{Name: "bench", RoleIds: [$r]}')" \
+        "$SERVER_URL/api/v1/Tenants/$TID/ClientCredentialClients" >"$DIR/client.json" \
+        || die "creating the bench client failed: $(cat "$DIR/client.json" 2>/dev/null)"
+    BENCH_AUTH="$(basic_auth "$(jget .Client.Id "$DIR/client.json")" "$(jget .Secret "$DIR/client.json")")"
+
+    # Sanity: the bench client gets a token signed with the configured algorithm.
+    curl -sS --fail-with-body --max-time 10 -H "Authorization: $BENCH_AUTH" \
+        -d grant_type=client_credentials "$TOKEN_URL" >"$DIR/bench-token.json" \
+        || die "bench client token request failed: $(cat "$DIR/bench-token.json" 2>/dev/null)"
+    header_alg="$(jget .access_token "$DIR/bench-token.json" | cut -d. -f1 | tr '_-' '/+' \
+        | awk '{ while (length($0) % 4) $0 = $0 "="; print }' | base64 -d 2>/dev/null | jq -r .alg)"
+    [[ "$header_alg" == "$ALG" ]] || die "token header alg is '$header_alg', expected $ALG"
+    echo "token: $(jget ".access_token | length" "$DIR/bench-token.json") bytes, alg $header_alg"
+
+    start_sampler "$DIR/rss.txt"
+    for C in $BENCH_CONNECTIONS; do
+        run_load POST "$TOKEN_URL" "$C" "$DIR/token-c$C.json" "$BENCH_AUTH" "grant_type=client_credentials" \
+            || die "load run failed"
+        fmt_point "token $ALG c=$C" "$DIR/token-c$C.json"
+        add_counts "$DIR/token-c$C.json"
+        R[tok_${ALG}_${C}_rps]="$(jget .rps "$DIR/token-c$C.json")"
+        R[tok_${ALG}_${C}_p99]="$(jget .p99 "$DIR/token-c$C.json")"
+    done
+    if [[ "$ALG" == "$FIRST_ALG" ]]; then
+        for ep in discovery jwks; do
+            case $ep in
+                discovery) path=/identity/.well-known/openid-configuration ;;
+                jwks) path=/identity/.well-known/openid-configuration/jwks ;;
+            esac
+            run_load GET "$SERVER_URL$path" 64 "$DIR/$ep.json" || die "load run failed"
+            fmt_point "$ep c=64" "$DIR/$ep.json"
+            add_counts "$DIR/$ep.json"
+            R[${ep}_rps]="$(jget .rps "$DIR/$ep.json")"
+        done
+    fi
+    stop_sampler
+    loaded="$(max_of_file "$DIR/rss.txt")"
+    (( loaded > LOADED_MAX_KIB )) && LOADED_MAX_KIB=$loaded
+    echo "loaded RSS (max during the runs): $(mib "$loaded") MiB"
+
+    # Restart on the existing database: time from start to /healthz 200.
+    if [[ "$ALG" == "$FIRST_ALG" ]]; then
+        times=()
+        for ((i = 0; i < BENCH_RESTARTS; i++)); do
+            stop_server
+            t0="$(now_ms)"
+            start_server "$DIR" "$ALG" "$PORT"
+            wait_healthy 30 || die "restarted server did not become healthy"
+            times+=($(( $(now_ms) - t0 )))
+        done
+        R[ready_ms]="$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')"
+        echo "restart time-to-ready: ${times[*]} ms (median ${R[ready_ms]} ms)"
+        if grep -q 'First start' "$DIR/server.out" && (( $(grep -c 'First start' "$DIR/server.out") > 1 )); then
+            die "a restart bootstrapped again: the database was not reused"
+        fi
+    fi
+    stop_server
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Summary against SPEC §10
+echo
+echo "== summary (SPEC §10 targets; load generator $LOADGEN, ${BENCH_SECONDS} s per point, $(nproc) cores shared) =="
+MISSES=0
+row() {   # row NAME MEASURED TARGET_TEXT OK(1/0)
+    local verdict=PASS
+    [[ "$4" == 1 ]] || { verdict=MISS; MISSES=$((MISSES + 1)); }
+    printf '%-44s %18s   %-22s %s\n' "$1" "$2" "$3" "$verdict"
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 >= b + 0)}' && echo 1 || echo 0; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 < b + 0)}' && echo 1 || echo 0; }
+int() { awk -v a="$1" 'BEGIN {printf "%d", a + 0.5}'; }
+printf '%-44s %18s   %-22s %s\n' "metric" "measured" "target" "verdict"
+printf '%-44s %18s   %-22s\n' "signing RS256 1 / 2 threads (tokens/s)" "${R[sign_RS256_1]:-?} / ${R[sign_RS256_2]:-?}" "(reference)"
+printf '%-44s %18s   %-22s\n' "signing ES256 1 / 2 threads (tokens/s)" "${R[sign_ES256_1]:-?} / ${R[sign_ES256_2]:-?}" "(reference)"
+HI=""
+for C in $BENCH_CONNECTIONS; do HI="$C"; done
+[[ " $BENCH_CONNECTIONS " == *" 64 "* ]] && HI=64
+if [[ -n "${R[tok_RS256_${HI}_rps]:-}" ]]; then
+    need="$(awk -v s="${R[sign_RS256_2]}" 'BEGIN {printf "%d", s * 0.85 + 0.5}')"
+    row "client_credentials RS256 c=$HI (tokens/s)" "$(int "${R[tok_RS256_${HI}_rps]}")" ">= $need (85% sign)" \
+        "$(ge "${R[tok_RS256_${HI}_rps]}" "$need")"
+fi
+if [[ -n "${R[tok_ES256_${HI}_rps]:-}" ]]; then
+    row "client_credentials ES256 c=$HI (tokens/s)" "$(int "${R[tok_ES256_${HI}_rps]}")" ">= 20000" \
+        "$(ge "${R[tok_ES256_${HI}_rps]}" 20000)"
+    row "client_credentials ES256 c=$HI p99 (ms)" "$(printf '%.2f' "${R[tok_ES256_${HI}_p99]}")" "< 15" \
+        "$(lt "${R[tok_ES256_${HI}_p99]}" 15)"
+fi
+if [[ -n "${R[discovery_rps]:-}" ]]; then
+    row "discovery c=64 (req/s)" "$(int "${R[discovery_rps]}")" ">= 30000" "$(ge "${R[discovery_rps]}" 30000)"
+    row "JWKS c=64 (req/s)" "$(int "${R[jwks_rps]}")" ">= 30000" "$(ge "${R[jwks_rps]}" 30000)"
+fi
+row "non-2xx responses (all runs)" "$TOTAL_NON2XX" "0" "$( (( TOTAL_NON2XX == 0 )) && echo 1 || echo 0)"
+row "socket errors (all runs)" "$TOTAL_ERRORS" "0" "$( (( TOTAL_ERRORS == 0 )) && echo 1 || echo 0)"
+row "idle RSS (MiB, max over servers)" "$(mib "$IDLE_MAX_KIB")" "< 30" "$(lt "$IDLE_MAX_KIB" $((30 * 1024)))"
+row "loaded RSS (MiB, max during load)" "$(mib "$LOADED_MAX_KIB")" "< 100" "$(lt "$LOADED_MAX_KIB" $((100 * 1024)))"
+if [[ -n "${R[ready_ms]:-}" ]]; then
+    row "restart time-to-ready (ms, median)" "${R[ready_ms]}" "< 200" "$(lt "${R[ready_ms]}" 200)"
+fi
+echo "$MISSES target(s) missed"
+if [[ "$BENCH_STRICT" == 1 ]] && (( MISSES > 0 )); then exit 1; fi
+exit 0
