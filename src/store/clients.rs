@@ -424,12 +424,16 @@ type AuthJoinRow = (
 );
 
 /// Loads a client with its secrets and roles in ONE indexed query (a small cross product of the
-/// client's secrets and roles), so the token endpoint makes a single database round trip.
+/// client's secrets and roles), so the token endpoint makes a single database round trip. Every
+/// table is reached through its primary key.
 pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAuthRecord>> {
     let rows: Vec<AuthJoinRow> = clients::table
         .filter(clients::id.eq(id))
         .left_join(client_secrets::table)
-        .left_join(client_roles::table.inner_join(roles::table))
+        // CAUTION: flat left joins. A nested `LEFT JOIN (client_roles JOIN roles)` makes SQLite
+        // materialise the whole client_roles ⋈ roles table on every request.
+        .left_join(client_roles::table)
+        .left_join(roles::table.on(roles::id.eq(client_roles::role_id)))
         .select((
             (
                 clients::id,

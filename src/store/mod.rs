@@ -77,6 +77,10 @@ impl Store {
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
+            // r2d2 runs a validation query before every checkout: one extra statement on every
+            // token request. A SQLite file connection cannot drop, so skip it there; a PostgreSQL
+            // connection can (server restart), so keep it there.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
