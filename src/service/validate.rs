@@ -181,6 +181,17 @@ pub fn uri_list(field: &str, values: &[String]) -> ServiceResult<Vec<String>> {
                 "Send absolute URLs such as https://app.example.com/callback.",
             )
         })?;
+        // Native apps may use private-use schemes (RFC 8252 §7.1); schemes that run code or read
+        // local files in a browser never make sense as a redirect target.
+        if matches!(
+            parsed.scheme(),
+            "javascript" | "data" | "file" | "vbscript" | "blob"
+        ) {
+            return Err(ServiceError::bad_request(
+                format!("'{v}' in {field} uses the '{}' scheme.", parsed.scheme()),
+                "Use an https URL (or http on loopback, or a private-use scheme for native apps).",
+            ));
+        }
         if parsed.fragment().is_some() {
             return Err(ServiceError::bad_request(
                 format!("'{v}' in {field} has a fragment."),
@@ -257,6 +268,30 @@ mod tests {
         assert!(secret_expiry(Some(false), Some(2000), now).is_err());
         assert_eq!(secret_expiry(Some(false), None, now).unwrap(), None);
         assert!(secret_expiry(None, Some(500), now).is_err());
+    }
+
+    #[test]
+    fn dangerous_redirect_schemes_are_refused() {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+        ] {
+            assert!(
+                uri_list("RedirectUris", &[bad.to_owned()]).is_err(),
+                "{bad}"
+            );
+        }
+        for good in [
+            "https://app.example/cb",
+            "http://127.0.0.1:5000/cb",
+            "com.example.app:/cb",
+        ] {
+            assert!(
+                uri_list("RedirectUris", &[good.to_owned()]).is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]
