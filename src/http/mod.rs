@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod errors;
 pub mod ops;
 pub mod pages;
+pub mod portal;
 pub mod protocol;
 pub mod request_id;
 pub mod token;
@@ -58,5 +59,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(pages::routes)
                 .configure(protocol::routes),
         )
+        .configure(portal::routes)
         .configure(api::routes);
 }

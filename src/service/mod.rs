@@ -10,6 +10,7 @@ pub mod cors;
 pub mod introspection;
 pub mod keys;
 pub mod logout;
+pub mod portal;
 pub mod refresh_grant;
 pub mod revocation;
 pub mod roles;

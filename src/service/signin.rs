@@ -9,7 +9,7 @@ use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{dummy_password_verify, random_token, sha256_b64url, verify_password};
 use crate::domain::grant::CODE_LIFETIME;
-use crate::domain::{AuthorizationCode, Client, ClientId, Session};
+use crate::domain::{AuthorizationCode, Client, ClientId, Session, TenantId};
 use crate::oauth::authorize::{
     check_client, check_request, decide, respond, respond_error, AuthorizationResponse,
     AuthorizeRequest, ClientFacts, Decision, SignIn,
@@ -349,7 +349,6 @@ pub fn login(
         Ok(p) => p,
         Err(e) => return Ok(LoginOutcome::ErrorPage(e)),
     };
-    let now = ctx.now();
     let (client, _req) = match ctx.store.read(|conn| validate(ctx, conn, &params))? {
         Ok(v) => v,
         Err(AuthorizeOutcome::ErrorPage(e)) => return Ok(LoginOutcome::ErrorPage(e)),
@@ -359,13 +358,54 @@ pub fn login(
             )))
         }
     };
-    let keys = throttle_keys(client.tenant_id.as_str(), username, client_ip);
     let retry = |message: String| LoginOutcome::Retry {
         client: page_client(&client),
         username: username.to_owned(),
         request: request.to_owned(),
         message,
     };
+    match check_password(
+        ctx,
+        &client.tenant_id,
+        username,
+        password,
+        client_ip,
+        old_cookie,
+    )? {
+        PasswordCheck::SignedIn { cookie } => Ok(LoginOutcome::SignedIn {
+            cookie,
+            redirect_to: format!(
+                "{}/connect/authorize?{}",
+                ctx.config.issuer(),
+                carried(&params, true)
+            ),
+        }),
+        PasswordCheck::Refused { message } => Ok(retry(message)),
+    }
+}
+
+/// What a password check at a sign-in page came to.
+#[derive(Debug)]
+pub(crate) enum PasswordCheck {
+    /// The password was right: a new session was started (any old one ended); set this cookie.
+    SignedIn { cookie: String },
+    /// Wrong e-mail or password, or throttled: show the page again with this message.
+    Refused { message: String },
+}
+
+/// The sign-in core shared by the identity login page and the portal (SPEC §5, §8): throttling
+/// per account and per client IP, the argon2id check (a dummy verification when the account is
+/// unknown, so timing reveals nothing), then a rotated session or a recorded failure.
+pub(crate) fn check_password(
+    ctx: &Context,
+    tenant: &TenantId,
+    username: &str,
+    password: &str,
+    client_ip: &str,
+    old_cookie: Option<&str>,
+) -> ServiceResult<PasswordCheck> {
+    let now = ctx.now();
+    let keys = throttle_keys(tenant.as_str(), username, client_ip);
     let blocked_until = ctx.store.read(|conn| -> ServiceResult<i64> {
         let mut until = 0;
         for k in &keys {
@@ -378,14 +418,16 @@ pub fn login(
     if blocked_until > now {
         // The same answer whether or not the account exists.
         dummy_password_verify(password);
-        return Ok(retry(format!(
-            "Too many failed attempts. Try again in {} seconds.",
-            blocked_until - now
-        )));
+        return Ok(PasswordCheck::Refused {
+            message: format!(
+                "Too many failed attempts. Try again in {} seconds.",
+                blocked_until - now
+            ),
+        });
     }
     let found = ctx
         .store
-        .read(|conn| store::users::find_by_email(conn, &client.tenant_id, username.trim()))?;
+        .read(|conn| store::users::find_by_email(conn, tenant, username.trim()))?;
     // Same work whether the account exists or not, so timing reveals nothing.
     let user = match &found {
         Some((user, Some(hash))) if verify_password(password, hash) => Some(user.clone()),
@@ -400,23 +442,17 @@ pub fn login(
             for k in &keys {
                 store::grants::clear_throttle(conn, k)?;
             }
-            let (_, cookie) =
-                start_session(ctx, conn, old_cookie, &client.tenant_id, &user.id, now)?;
-            Ok(LoginOutcome::SignedIn {
-                cookie,
-                redirect_to: format!(
-                    "{}/connect/authorize?{}",
-                    ctx.config.issuer(),
-                    carried(&params, true)
-                ),
-            })
+            let (_, cookie) = start_session(ctx, conn, old_cookie, tenant, &user.id, now)?;
+            Ok(PasswordCheck::SignedIn { cookie })
         }
         None => {
             for k in &keys {
                 let failures = store::grants::get_throttle(conn, k)?.map_or(0, |t| t.0) + 1;
                 store::grants::put_throttle(conn, k, failures, now + backoff(failures), now)?;
             }
-            Ok(retry(INVALID_LOGIN.to_owned()))
+            Ok(PasswordCheck::Refused {
+                message: INVALID_LOGIN.to_owned(),
+            })
         }
     })
 }

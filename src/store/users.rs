@@ -189,3 +189,14 @@ pub fn delete(conn: &mut DbConn, id: &UserId) -> StoreResult<()> {
     diesel::delete(users::table.find(id.as_str())).execute(conn)?;
     Ok(())
 }
+
+/// The tenants that have an account with this e-mail (case-insensitive), for the portal's
+/// sign-in, which is not bound to a tenant. Ordered by tenant id, so the answer is stable.
+pub fn tenants_with_email(conn: &mut DbConn, email: &str) -> StoreResult<Vec<TenantId>> {
+    let ids: Vec<String> = users::table
+        .filter(users::email_lower.eq(email.to_lowercase()))
+        .select(users::tenant_id)
+        .order(users::tenant_id.asc())
+        .load(conn)?;
+    Ok(ids.into_iter().map(TenantId::from_stored).collect())
+}

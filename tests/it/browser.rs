@@ -1,11 +1,12 @@
 //! A real browser against the real server: Debian's Chromium, driven through a `chromedriver` that
-//! this test starts and stops, by `fantoccini`. A small single-page application (plain HTML and
-//! inline JavaScript, served from a second loopback origin) signs in with the authorization code
-//! flow and PKCE S256 (SPEC §4.3) through the login and consent pages, found by their accessible
-//! names as a person would (§5); it redeems the code with a cross-origin `fetch` (CORS, §7), renews
-//! its token silently from a hidden iframe with `prompt=none`, signs out through the end-session
-//! endpoint (§4.5), after which silent renewal answers `login_required`. Finally a page on an
-//! origin no client registered sees the browser block its `fetch` to the token endpoint.
+//! this test starts and stops, by `fantoccini` (the machinery is in `webdriver`). A small
+//! single-page application (plain HTML and inline JavaScript, served from a second loopback origin)
+//! signs in with the authorization code flow and PKCE S256 (SPEC §4.3) through the login and
+//! consent pages, found by their accessible names as a person would (§5); it redeems the code with
+//! a cross-origin `fetch` (CORS, §7), renews its token silently from a hidden iframe with
+//! `prompt=none`, signs out through the end-session endpoint (§4.5), after which silent renewal
+//! answers `login_required`. Finally a page on an origin no client registered sees the browser
+//! block its `fetch` to the token endpoint.
 //!
 //! CAUTION: the SPA is served from `http://127.0.0.1:<port>`, the same *site* as the server
 //! (`http://127.0.0.1:<another port>`: a site ignores the port), so the server's `SameSite=Lax`
@@ -18,22 +19,20 @@
 //! `PORTCULLIS_REQUIRE_BROWSER` is not set; CI sets it, so CI can never skip silently.
 
 use crate::harness::{http, TestServer};
-use fantoccini::wd::{Capabilities, TimeoutConfiguration};
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::webdriver::{
+    browser_available, button, click_button, labelled, run_flow, screenshot, screenshot_dir,
+    text_of_body, wait_for, where_we_are, Driver, STEP,
+};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// The longest any single step may take (page load, element to appear, text to change).
-const STEP: Duration = Duration::from_secs(20);
 /// The longest the whole browser flow may take.
 const WHOLE_FLOW: Duration = Duration::from_secs(150);
 const CLIENT_NAME: &str = "Browser test SPA";
@@ -68,7 +67,7 @@ async fn a_single_page_app_signs_in_renews_silently_and_signs_out_in_a_real_brow
         client_id: client_id.clone(),
         email: "admin@localhost".to_owned(),
         password: server.admin.admin_password.clone(),
-        screenshots: screenshot_dir(),
+        screenshots: screenshot_dir("browser-screenshots"),
     };
     let config = json!({
         "issuer": server.issuer(),
@@ -100,22 +99,13 @@ async fn a_single_page_app_signs_in_renews_silently_and_signs_out_in_a_real_brow
     let browser = driver.connect().await;
     let browser_started = Instant::now();
 
-    let mut flow = tokio::spawn(sign_in_renew_sign_out(browser.clone(), scenario.clone()));
-    let outcome = tokio::time::timeout(WHOLE_FLOW, &mut flow).await;
-    if outcome.is_err() {
-        flow.abort();
-    }
-    // Quit the WebDriver session whatever happened (should this fail, `Driver`'s drop quits it
-    // with a raw request); dropping `Driver` then stops chromedriver.
-    if let Ok(Ok(())) = tokio::time::timeout(STEP, browser.close()).await {
-        driver.session = None;
-    }
-    match outcome {
-        Err(_) => panic!("the browser flow did not finish within {WHOLE_FLOW:?}"),
-        Ok(Err(failure)) if failure.is_panic() => std::panic::resume_unwind(failure.into_panic()),
-        Ok(Err(failure)) => panic!("the browser flow was cancelled: {failure}"),
-        Ok(Ok(())) => {}
-    }
+    run_flow(
+        &mut driver,
+        browser.clone(),
+        WHOLE_FLOW,
+        sign_in_renew_sign_out(browser, scenario.clone()),
+    )
+    .await;
 
     // The browser's refusal above is CORS, not a network failure: the server answered that very
     // request, only without `Access-Control-Allow-Origin` for the stranger.
@@ -178,7 +168,7 @@ async fn sign_in_renew_sign_out(c: Client, s: Scenario) {
         Some("username")
     );
     assert_page_mentions(&c, CLIENT_NAME, "login page").await;
-    screenshot(&c, &s, "login.png").await;
+    screenshot(&c, &s.screenshots, "login.png").await;
     email.send_keys(&s.email).await.unwrap();
     let password = wait_for(&c, &labelled("Password"), "the Password field").await;
     assert_eq!(
@@ -198,7 +188,7 @@ async fn sign_in_renew_sign_out(c: Client, s: Scenario) {
         "'Remember my decision' must be checked by default"
     );
     assert_page_mentions(&c, CLIENT_NAME, "consent page").await;
-    screenshot(&c, &s, "consent.png").await;
+    screenshot(&c, &s.screenshots, "consent.png").await;
     allow.click().await.unwrap();
 
     // Back on the SPA: it checked state, iss and nonce and redeemed the code with `fetch`.
@@ -209,7 +199,7 @@ async fn sign_in_renew_sign_out(c: Client, s: Scenario) {
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), "/callback.html");
     assert_eq!(origin_of(&c).await, s.spa);
-    screenshot(&c, &s, "signed-in.png").await;
+    screenshot(&c, &s.screenshots, "signed-in.png").await;
     let first = shown_json(&c, "claims").await;
     let sub = status.trim_start_matches("signed in as ").to_owned();
     assert_eq!(first["sub"], sub.as_str());
@@ -337,44 +327,6 @@ async fn create_spa_client(server: &TestServer, spa: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Finding things as a person would, and waiting for them (every wait bounded by `STEP`).
 
-/// An input by its label's text (`<label for>`, a wrapping `<label>`, or `aria-label`).
-fn labelled(label: &str) -> String {
-    format!(
-        "//input[@id=//label[normalize-space(.)='{label}']/@for] \
-         | //label[normalize-space(.)='{label}']//input | //input[@aria-label='{label}']"
-    )
-}
-
-/// A button by its accessible name.
-fn button(name: &str) -> String {
-    format!(
-        "//button[normalize-space(.)='{name}'] \
-         | //input[(@type='submit' or @type='button') and @value='{name}']"
-    )
-}
-
-async fn click_button(c: &Client, name: &str) {
-    let what = format!("the {name} button");
-    wait_for(c, &button(name), &what)
-        .await
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn wait_for(c: &Client, xpath: &str, what: &str) -> fantoccini::elements::Element {
-    match c
-        .wait()
-        .at_most(STEP)
-        .every(Duration::from_millis(100))
-        .for_element(Locator::XPath(xpath))
-        .await
-    {
-        Ok(element) => element,
-        Err(e) => panic!("{what} did not appear ({e}); {}", where_we_are(c).await),
-    }
-}
-
 /// Waits until the element with `id` has a text that satisfies `done`; returns that text. A text
 /// starting with `error:` or `renew failed:` that does not satisfy `done` fails at once.
 async fn wait_for_text(c: &Client, id: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
@@ -402,20 +354,6 @@ async fn text_of(c: &Client, id: &str) -> String {
     }
 }
 
-/// The current URL and the page's text, for failure messages.
-async fn where_we_are(c: &Client) -> String {
-    let url = c
-        .current_url()
-        .await
-        .map_or_else(|e| format!("<{e}>"), |u| u.to_string());
-    let text = match c.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(e) => format!("<{e}>"),
-    };
-    let text: String = text.chars().take(1500).collect();
-    format!("at {url}, the page reads: {text:?}")
-}
-
 async fn origin_of(c: &Client) -> String {
     c.current_url()
         .await
@@ -432,15 +370,6 @@ async fn assert_page_mentions(c: &Client, needle: &str, what: &str) {
     );
 }
 
-async fn text_of_body(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// The JSON the SPA shows in the element `id` (read whole, whatever the layout clips).
 async fn shown_json(c: &Client, id: &str) -> Value {
     let text = c
@@ -452,161 +381,6 @@ async fn shown_json(c: &Client, id: &str) -> Value {
         .unwrap();
     serde_json::from_str(text.as_str().unwrap_or_default())
         .unwrap_or_else(|e| panic!("#{id} does not hold JSON ({e}): {text}"))
-}
-
-async fn screenshot(c: &Client, s: &Scenario, name: &str) {
-    // Screenshots are for people; failing to take or write one never fails the test.
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::create_dir_all(&s.screenshots);
-        let _ = std::fs::write(s.screenshots.join(name), png);
-    }
-}
-
-fn screenshot_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("browser-screenshots")
-}
-
-// ---------------------------------------------------------------------------------------------
-// chromedriver and Chromium.
-
-/// Whether the browser test can run; skipping is allowed only when nobody demands the browser.
-fn browser_available() -> bool {
-    if Path::new(CHROMEDRIVER).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("PORTCULLIS_REQUIRE_BROWSER").is_none(),
-        "PORTCULLIS_REQUIRE_BROWSER is set but {CHROMEDRIVER} is missing \
-         (apt-get install chromium chromium-driver)"
-    );
-    eprintln!(
-        "SKIPPED the browser test: {CHROMEDRIVER} is missing (apt-get install chromium \
-         chromium-driver); set PORTCULLIS_REQUIRE_BROWSER=1 to make that a failure"
-    );
-    false
-}
-
-/// A chromedriver on a free port with a fresh Chromium profile. Dropping it quits the WebDriver
-/// session (a raw, blocking `DELETE /session/{id}`, which works even while a panic unwinds and no
-/// async runtime is left to run fantoccini's own shutdown), then kills chromedriver.
-struct Driver {
-    child: Child,
-    port: u16,
-    session: Option<String>,
-    dir: tempfile::TempDir,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = free_port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg(format!(
-                "--log-path={}",
-                dir.path().join("chromedriver.log").display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}"));
-        let mut driver = Driver {
-            child,
-            port,
-            session: None,
-            dir,
-        };
-        let deadline = Instant::now() + STEP;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(exit)) = driver.child.try_wait() {
-                panic!("chromedriver exited at start: {exit}");
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-
-    async fn connect(&mut self) -> Client {
-        let profile = self.dir.path().join("profile");
-        let mut caps = Capabilities::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-background-networking",
-                    "--no-first-run",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
-        let mut builder = ClientBuilder::native();
-        builder.capabilities(caps);
-        let url = format!("http://127.0.0.1:{}", self.port);
-        let client = match tokio::time::timeout(STEP, builder.connect(&url)).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => panic!("no WebDriver session from chromedriver: {e}"),
-            Err(_) => panic!("no WebDriver session from chromedriver within {STEP:?}"),
-        };
-        self.session = client.session_id().await.unwrap();
-        client
-            .update_timeouts(TimeoutConfiguration::new(
-                Some(STEP),
-                Some(STEP),
-                Some(Duration::ZERO),
-            ))
-            .await
-            .unwrap();
-        client
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if let Some(session) = self.session.take() {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-                let _ = stream.set_read_timeout(Some(STEP));
-                let _ = stream.set_write_timeout(Some(STEP));
-                let _ = write!(
-                    stream,
-                    "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\
-                     Content-Length: 0\r\nConnection: close\r\n\r\n",
-                    self.port
-                );
-                let _ = stream.read_to_end(&mut Vec::new());
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
-                .unwrap_or_default();
-            let lines: Vec<&str> = log.lines().collect();
-            let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-            eprintln!("--- last lines of the chromedriver log ---\n{tail}");
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -390,12 +390,7 @@ async fn the_code_flow_signs_in_and_a_relying_party_verifies_the_tokens() {
         .into_iter()
         .find(|c| c.starts_with("portcullis.session="))
         .expect("session cookie");
-    for attr in [
-        "HttpOnly",
-        "SameSite=Lax",
-        "Path=/identity",
-        "Max-Age=86400",
-    ] {
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/;", "Max-Age=86400"] {
         assert!(session.contains(attr), "{attr} missing: {session}");
     }
     assert!(!session.contains("Secure"), "http public URL: {session}");

@@ -4,7 +4,7 @@
 //! holds the security headers, cookies, CSRF check and the page-style error renderer.
 
 mod logout;
-mod respond;
+pub(crate) mod respond;
 mod signin;
 mod views;
 

@@ -252,12 +252,23 @@ fn same_site(config: &Config) -> SameSite {
     }
 }
 
-/// The session cookie (SPEC §8): `HttpOnly`, `Path=/identity`, SameSite from the configuration
-/// (`None` always with `Secure`), `Secure` on https, lives as long as a session can.
+/// The path of the public URL (`/`, or the path prefix the server is published under): the
+/// session cookie's `Path`, so the identity pages and the portal (SPEC §11) share the session.
+pub fn public_path(config: &Config) -> String {
+    let root = Layout::of(config).root;
+    match root.strip_suffix("/identity") {
+        Some("") | None => "/".to_owned(),
+        Some(prefix) => prefix.to_owned(),
+    }
+}
+
+/// The session cookie (SPEC §8): `HttpOnly`, `Path` the public URL's path (it covers
+/// `/identity` and `/portal`), SameSite from the configuration (`None` always with `Secure`),
+/// `Secure` on https, lives as long as a session can.
 pub fn session_cookie(config: &Config, value: String) -> Cookie<'static> {
     let same_site = same_site(config);
     Cookie::build(SESSION_COOKIE, value)
-        .path(Layout::of(config).root)
+        .path(public_path(config))
         .http_only(true)
         .same_site(same_site)
         .secure(config.secure_cookies() || same_site == SameSite::None)
@@ -272,10 +283,11 @@ pub fn session_removal(config: &Config) -> Cookie<'static> {
     c
 }
 
-/// The CSRF cookie: `HttpOnly`, `SameSite=Strict`, for the browser session only.
-fn csrf_cookie(config: &Config, value: String) -> Cookie<'static> {
+/// The CSRF cookie: `HttpOnly`, `SameSite=Strict`, for the browser session only, sent only
+/// below `path` (the identity pages' root, or the portal's).
+fn csrf_cookie(config: &Config, value: String, path: String) -> Cookie<'static> {
     Cookie::build(CSRF_COOKIE, value)
-        .path(Layout::of(config).root)
+        .path(path)
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(config.secure_cookies())
@@ -296,11 +308,20 @@ pub fn csrf_for_form(
     req: &HttpRequest,
     config: &Config,
 ) -> Result<(String, Cookie<'static>), ServiceError> {
+    csrf_for_form_at(req, config, Layout::of(config).root)
+}
+
+/// [`csrf_for_form`] for pages below another path (the portal's CSRF cookie is its own).
+pub fn csrf_for_form_at(
+    req: &HttpRequest,
+    config: &Config,
+    path: String,
+) -> Result<(String, Cookie<'static>), ServiceError> {
     let token = match req.cookie(CSRF_COOKIE) {
         Some(c) if well_formed(c.value()) => c.value().to_owned(),
         _ => random_token(32)?,
     };
-    let cookie = csrf_cookie(config, token.clone());
+    let cookie = csrf_cookie(config, token.clone(), path);
     Ok((token, cookie))
 }
 

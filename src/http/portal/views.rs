@@ -1,0 +1,234 @@
+//! The askama views of the portal (SPEC §11): one struct per template, with everything already
+//! turned into the words and values the page shows. Askama HTML-escapes every inserted value.
+
+use askama::Template;
+
+/// The login page's frame: the portal reuses the identity login template (`login.html`) with the
+/// portal's root, so its form posts to `{root}/account/login` and its stylesheet is the same.
+pub struct LoginLayout {
+    pub root: String,
+}
+
+/// The "Sign in" page of SPEC §5, for the portal.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub layout: LoginLayout,
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub message: Option<&'a str>,
+    /// Carries the tenant chosen with `/portal?tenant=<id>`.
+    pub request: &'a str,
+    pub csrf: &'a str,
+}
+
+/// What every portal page's frame (`portal_base.html`) needs.
+pub struct Frame {
+    /// The portal's path (`/portal`, below the public URL's path).
+    pub root: String,
+    pub csrf: String,
+    pub email: String,
+    pub admin: bool,
+    /// `clients`, `users` or `roles`: the current menu entry.
+    pub section: &'static str,
+}
+
+/// A client in the list.
+pub struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub lifetime: i64,
+    pub selected: bool,
+}
+
+/// A secret in the Details region (never its value).
+pub struct SecretRow {
+    pub id: i64,
+    pub description: String,
+    pub expiration: String,
+}
+
+/// The Details region of the chosen client.
+pub struct ClientDetails {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub lifetime: i64,
+    pub roles: String,
+    pub redirect_uris: Vec<String>,
+    pub logout_uris: Vec<String>,
+    pub cors_origins: Vec<String>,
+    pub allow_refresh: bool,
+    /// `None` when the kind has no secrets; the message when the caller may not see them.
+    pub secrets: Option<Result<Vec<SecretRow>, String>>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_clients.html")]
+pub struct ClientsPage {
+    pub frame: Frame,
+    pub kind: &'static str,
+    pub kinds: Vec<(&'static str, &'static str, bool)>,
+    pub rows: Vec<ClientRow>,
+    pub details: Option<ClientDetails>,
+}
+
+/// A role checkbox.
+pub struct RoleCheck {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+    /// Tenant Member: checked, disabled, and still sent in a hidden input.
+    pub locked: bool,
+}
+
+/// One of the URL lists with its + button.
+pub struct UrlList {
+    /// Form field name of the entries (`redirect`, `logout`, `cors`); the typed one is `{key}_new`.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The + button's accessible name.
+    pub add_label: &'static str,
+    pub values: Vec<String>,
+    pub pending: String,
+    pub error: Option<String>,
+}
+
+/// Messages next to the fields of the client and secret forms.
+#[derive(Default)]
+pub struct FieldMessages {
+    pub name: Option<String>,
+    pub lifetime: Option<String>,
+    pub description: Option<String>,
+    pub expiration: Option<String>,
+    /// Anything that concerns no single field.
+    pub form: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_client_add.html")]
+pub struct AddClientPage {
+    pub frame: Frame,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub name: String,
+    pub lifetime: String,
+    pub allow_refresh: bool,
+    pub roles: Vec<RoleCheck>,
+    pub lists: Vec<UrlList>,
+    pub errors: FieldMessages,
+}
+
+#[derive(Template)]
+#[template(path = "portal_secret_add.html")]
+pub struct AddSecretPage {
+    pub frame: Frame,
+    pub heading: &'static str,
+    pub action: String,
+    /// Fields carried from an earlier step (or the client's type and id).
+    pub carried: Vec<(String, String)>,
+    pub description: String,
+    pub expiration: String,
+    pub never_expires: bool,
+    pub errors: FieldMessages,
+    pub cancel: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_client_created.html")]
+pub struct CreatedPage {
+    pub frame: Frame,
+    pub heading: &'static str,
+    pub client_id: String,
+    /// Shown once, in this response only.
+    pub secret: Option<String>,
+    /// The query of the Clients page that Close returns to (type and id).
+    pub close: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_client_edit.html")]
+pub struct EditClientPage {
+    pub frame: Frame,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub lifetime: String,
+    pub allow_refresh: bool,
+    pub redirect_uris: String,
+    pub logout_uris: String,
+    pub cors_origins: String,
+    pub errors: FieldMessages,
+}
+
+#[derive(Template)]
+#[template(path = "portal_confirm.html")]
+pub struct ConfirmPage {
+    pub frame: Frame,
+    pub heading: String,
+    pub sentence: String,
+    pub action: String,
+    pub carried: Vec<(String, String)>,
+    pub button: &'static str,
+    pub cancel: String,
+}
+
+/// A user in the list.
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub selected: bool,
+}
+
+/// The Details region of the chosen user.
+pub struct UserDetails {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_users.html")]
+pub struct UsersPage {
+    pub frame: Frame,
+    pub rows: Vec<UserRow>,
+    pub details: Option<UserDetails>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_user_add.html")]
+pub struct AddUserPage {
+    pub frame: Frame,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<RoleCheck>,
+    pub message: Option<String>,
+}
+
+/// A role in the list.
+pub struct RoleRow {
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal_roles.html")]
+pub struct RolesPage {
+    pub frame: Frame,
+    pub rows: Vec<RoleRow>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_role_add.html")]
+pub struct AddRolePage {
+    pub frame: Frame,
+    pub name: String,
+    pub description: String,
+    pub message: Option<String>,
+}
