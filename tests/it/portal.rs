@@ -213,7 +213,11 @@ async fn the_administrator_signs_in_uses_the_menu_and_signs_out() {
         assert!(clients.text.contains(needle), "{needle}: {}", clients.text);
     }
     let csp = clients.header("content-security-policy");
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        csp.contains("script-src 'self'")
+            && csp.contains("connect-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+    );
     assert_eq!(clients.header("cache-control"), "no-store");
 
     let out = submit(&server, &b, &clients, "/portal/logout", &[]).await;

@@ -232,6 +232,13 @@ async fn administer_clients(c: Client, s: Scenario) {
 async fn add_client_credentials_client(c: &Client, s: &Scenario) -> (&'static str, String, String) {
     let name = "Nightly export";
     click_named(c, None, Role::Button, "Add Client").await;
+    // With JavaScript the step opens as a modal dialog named by its heading (SPEC §11).
+    let dialog = wait_for_open_dialog(c).await;
+    wait_named(c, Some(&dialog), Role::Field, "Name").await;
+    assert_eq!(
+        crate::webdriver::accessible_name(&dialog).await.unwrap(),
+        "Add Client"
+    );
     fill_named(c, None, Role::Field, "Name", name).await;
     for role in BUILT_IN_ROLES {
         wait_named(c, None, Role::Checkbox, role).await;
@@ -405,6 +412,9 @@ async fn refuse_short_token_lifetime(c: &Client, s: &Scenario) {
     }
     assert_message_beside(c, "Token Lifetime", LIFETIME_MESSAGE).await;
     s.shot(c, "validation.png").await;
+    // Cancel leaves the step (with JavaScript it closes the dialog over the list).
+    click_named(c, None, Role::Link, "Cancel").await;
+    wait_gone(c, Role::Field, "Token Lifetime").await;
     let listed = s.api_get("/ClientCredentialClients").await;
     assert!(
         !listed.to_string().contains("Too short lived"),
@@ -875,6 +885,23 @@ async fn remove_secret(c: &Client, details: &Element, description: &str) {
 }
 
 /// Whether `message` is rendered now (or within a moment).
+/// Waits for an open `<dialog>` element (the step shown over the list when JavaScript runs).
+async fn wait_for_open_dialog(c: &Client) -> Element {
+    let deadline = Instant::now() + STEP;
+    loop {
+        if let Ok(d) = c.find(fantoccini::Locator::Css("dialog[open]")).await {
+            assert_eq!(d.tag_name().await.unwrap(), "dialog");
+            return d;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no step opened in a <dialog>; {}",
+            where_we_are(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
 async fn message_shown(c: &Client, message: &str) -> bool {
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {

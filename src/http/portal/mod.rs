@@ -96,9 +96,10 @@ pub(super) fn root(config: &Config) -> String {
     format!("{}/portal", public_path(config).trim_end_matches('/'))
 }
 
-/// The CSP of portal pages: the identity pages' policy plus the portal's own static script.
+/// The CSP of portal pages: the identity pages' policy plus the portal's own static script, which
+/// may fetch the portal's own step pages (`connect-src 'self'`) to show them in a `<dialog>`.
 fn portal_csp() -> String {
-    format!("{}; script-src 'self'", page_csp(&[]))
+    format!("{}; script-src 'self'; connect-src 'self'", page_csp(&[]))
 }
 
 /// A portal page with the security headers of the identity pages and the CSRF cookie.
