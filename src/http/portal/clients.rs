@@ -9,7 +9,8 @@ use super::views::{
     EditClientPage, FieldMessages, Frame, RoleCheck, SecretRow, UrlList,
 };
 use super::{
-    forbidden, frame, query_value, render, root, service_error, signed_in, signed_in_form, Form,
+    frame, query_value, render, root, service_error, signed_in, signed_in_admin,
+    signed_in_admin_form, signed_in_form, Form,
 };
 use crate::domain::time::format_time;
 use crate::domain::{BuiltinRole, Client, ClientKind, ClientSecret, Role};
@@ -473,13 +474,10 @@ fn secret_page(
 
 /// `GET /portal/clients/add?type=`: step 1 of Add Client.
 pub(super) async fn add_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let f = AddForm::new(kind_named(&query_value(&req, "type").unwrap_or_default()));
     let roles = match run(&user, &state, all_roles).await {
         Ok(r) => r,
@@ -519,13 +517,10 @@ pub(super) async fn add(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let mut f = AddForm::read(&form);
     let roles = match run(&user, &state, all_roles).await {
         Ok(r) => r,
@@ -665,13 +660,10 @@ fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
 
 /// `GET /portal/clients/edit?type=&id=`.
 pub(super) async fn edit_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let (kind, id) = match target(
         &query_value(&req, "type").unwrap_or_default(),
         &query_value(&req, "id").unwrap_or_default(),
@@ -700,13 +692,10 @@ pub(super) async fn edit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let (kind, id) = match target(form.get("type"), form.get("id")) {
         Ok(v) => v,
         Err(e) => return service_error(&state, &e),
@@ -792,13 +781,10 @@ pub(super) async fn edit(
 
 /// `GET /portal/clients/delete?type=&id=`: the confirmation.
 pub(super) async fn delete_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let (kind, id) = match target(
         &query_value(&req, "type").unwrap_or_default(),
         &query_value(&req, "id").unwrap_or_default(),
@@ -867,13 +853,10 @@ pub(super) async fn delete(
 
 /// `GET /portal/clients/secrets/add?type=&id=`.
 pub(super) async fn secret_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let (kind, id) = match target(
         &query_value(&req, "type").unwrap_or_default(),
         &query_value(&req, "id").unwrap_or_default(),

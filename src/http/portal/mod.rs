@@ -311,6 +311,34 @@ pub(super) async fn signed_in_form(
     Ok((form, user))
 }
 
+/// The signed-in user, who must be a Tenant Administrator: the forms that change things are not
+/// even shown to read-only members (the service layer refuses their changes anyway).
+pub(super) async fn signed_in_admin(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<PortalUser, HttpResponse> {
+    let user = signed_in(state, req).await?;
+    if user.is_admin {
+        Ok(user)
+    } else {
+        Err(forbidden(state))
+    }
+}
+
+/// [`signed_in_form`] for a Tenant Administrator.
+pub(super) async fn signed_in_admin_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(Form, PortalUser), HttpResponse> {
+    let (form, user) = signed_in_form(state, req, payload).await?;
+    if user.is_admin {
+        Ok((form, user))
+    } else {
+        Err(forbidden(state))
+    }
+}
+
 /// `GET /portal`: the Clients page, or the login page without a session.
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match signed_in(&state, &req).await {

@@ -5,7 +5,8 @@ use super::views::{
     AddRolePage, AddUserPage, RoleCheck, RoleRow, RolesPage, UserDetails, UserRow, UsersPage,
 };
 use super::{
-    forbidden, frame, query_value, render, root, service_error, signed_in, signed_in_form,
+    frame, query_value, render, root, service_error, signed_in, signed_in_admin,
+    signed_in_admin_form,
 };
 use crate::domain::{BuiltinRole, Role, User};
 use crate::http::pages::respond::redirect;
@@ -135,13 +136,10 @@ async fn user_form(
 
 /// `GET /portal/users/add`.
 pub(super) async fn add_user_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     user_form(&state, &req, &user, Default::default(), None).await
 }
 
@@ -151,13 +149,10 @@ pub(super) async fn add_user(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let fields = (
         form.get("email").to_owned(),
         form.get("name").to_owned(),
@@ -196,13 +191,10 @@ pub(super) async fn remove_user(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let raw = form.get("id").to_owned();
     let outcome = run(&user, &state, move |ctx, user| {
         let id = users::parse_user_id(&raw)?;
@@ -265,13 +257,10 @@ fn role_form(
 
 /// `GET /portal/roles/add`.
 pub(super) async fn add_role_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
+    let user = match signed_in_admin(&state, &req).await {
         Ok(u) => u,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     role_form(&state, &req, &user, Default::default(), None)
 }
 
@@ -281,13 +270,10 @@ pub(super) async fn add_role(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if !user.is_admin {
-        return forbidden(&state);
-    }
     let fields = (
         form.get("name").to_owned(),
         form.get("description").to_owned(),
