@@ -866,3 +866,25 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
         assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
     }
 }
+
+#[tokio::test]
+async fn a_user_token_opens_the_management_api_only_with_the_api_scope() {
+    let f = Fixture::new().await;
+    // The user holds only Tenant Member, which may read the client list.
+    let with_api = f.token("openid ocsapi").await;
+    let r = call(
+        http()
+            .get(f.server.api("/ClientCredentialClients"))
+            .bearer_auth(&with_api),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let without_api = f.token("openid profile").await;
+    let r = call(
+        http()
+            .get(f.server.api("/ClientCredentialClients"))
+            .bearer_auth(&without_api),
+    )
+    .await;
+    assert!(r.error(403)["Reason"].as_str().unwrap().contains("ocsapi"));
+}
