@@ -1,0 +1,360 @@
+//! Add Client: the steps of the three kinds; the client is created only by the final Add.
+
+use super::*;
+
+/// What the Add Client form holds between its round trips.
+struct AddForm {
+    kind: Kind,
+    name: String,
+    lifetime: String,
+    roles: Vec<String>,
+    allow_refresh: bool,
+    /// (entries, typed) per list: redirect, logout, cors.
+    lists: [(Vec<String>, String); 3],
+}
+
+pub(super) const LISTS: [(&str, &str, &str, Field); 3] = [
+    (
+        "redirect",
+        "Allowed Redirect URL(s)",
+        "Add Redirect URL",
+        Field::RedirectUris,
+    ),
+    (
+        "logout",
+        "Allowed Logout Redirect URL(s)",
+        "Add Logout Redirect URL",
+        Field::LogoutRedirectUris,
+    ),
+    (
+        "cors",
+        "Allowed CORS Origin(s)",
+        "Add CORS Origin",
+        Field::CorsOrigins,
+    ),
+];
+
+impl AddForm {
+    fn new(kind: Kind) -> AddForm {
+        AddForm {
+            kind,
+            name: String::new(),
+            lifetime: "3600".to_owned(),
+            roles: Vec::new(),
+            allow_refresh: false,
+            lists: Default::default(),
+        }
+    }
+
+    fn read(form: &Form) -> AddForm {
+        let list = |key: &str| {
+            (
+                form.all(key),
+                form.get(&format!("{key}_new")).trim().to_owned(),
+            )
+        };
+        AddForm {
+            kind: kind_named(form.get("type")),
+            name: form.get("name").to_owned(),
+            lifetime: form.get("lifetime").to_owned(),
+            roles: form.all("role"),
+            allow_refresh: form.flag("allow_refresh"),
+            lists: [list("redirect"), list("logout"), list("cors")],
+        }
+    }
+
+    /// How many lists the kind has: none, redirect + logout (hybrid), or all three.
+    fn list_count(&self) -> usize {
+        match self.kind.kind {
+            ClientKind::ClientCredentials => 0,
+            ClientKind::Hybrid => 2,
+            ClientKind::AuthorizationCode => 3,
+        }
+    }
+
+    /// The lists with what was typed but not yet added (the final Add takes it too).
+    fn full_list(&self, i: usize) -> Vec<String> {
+        let (values, typed) = &self.lists[i];
+        let mut out = values.clone();
+        if !typed.is_empty() && !out.contains(typed) {
+            out.push(typed.clone());
+        }
+        out
+    }
+
+    fn check(&self, full: bool) -> Vec<FieldError> {
+        let lists: Vec<Vec<String>> = (0..3)
+            .map(|i| {
+                if i < self.list_count() && full {
+                    self.full_list(i)
+                } else if i < self.list_count() {
+                    self.lists[i].0.clone()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        portal::check_client_fields(&ClientFields {
+            name: &self.name,
+            token_lifetime: &self.lifetime,
+            redirect_uris: &lists[0],
+            post_logout_redirect_uris: &lists[1],
+            allowed_cors_origins: &lists[2],
+        })
+    }
+
+    /// The + button of list `i`: moves the typed entry into the list if it passes the list's
+    /// rule, else keeps it typed with the message.
+    fn add_entry(&mut self, i: usize) -> Option<String> {
+        let candidate = self.full_list(i);
+        let errors = portal::check_client_fields(&ClientFields {
+            name: "x",
+            token_lifetime: "3600",
+            redirect_uris: if i == 0 { &candidate } else { &[] },
+            post_logout_redirect_uris: if i == 1 { &candidate } else { &[] },
+            allowed_cors_origins: if i == 2 { &candidate } else { &[] },
+        });
+        match errors.into_iter().next() {
+            Some(e) => Some(e.message),
+            None => {
+                self.lists[i] = (candidate, String::new());
+                None
+            }
+        }
+    }
+
+    fn input(&self) -> ClientInput {
+        let mut input = ClientInput {
+            name: Some(self.name.clone()),
+            access_token_lifetime: Some(portal::parse_lifetime(&self.lifetime)),
+            ..Default::default()
+        };
+        match self.kind.kind {
+            ClientKind::ClientCredentials => input.role_ids = Some(self.roles.clone()),
+            ClientKind::AuthorizationCode => {
+                input.redirect_uris = Some(self.full_list(0));
+                input.post_logout_redirect_uris = Some(self.full_list(1));
+                input.allowed_cors_origins = Some(self.full_list(2));
+            }
+            ClientKind::Hybrid => {
+                input.redirect_uris = Some(self.full_list(0));
+                input.post_logout_redirect_uris = Some(self.full_list(1));
+                input.allow_offline_access = Some(self.allow_refresh);
+            }
+        }
+        input
+    }
+
+    /// The step-1 fields as hidden inputs for the Add Secret step.
+    fn carried(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("type".to_owned(), self.kind.code.to_owned()),
+            ("name".to_owned(), self.name.clone()),
+            ("lifetime".to_owned(), self.lifetime.clone()),
+        ];
+        out.extend(self.roles.iter().map(|r| ("role".to_owned(), r.clone())));
+        out
+    }
+}
+
+fn add_page(
+    frame: Frame,
+    f: &AddForm,
+    all_roles: &[Role],
+    errors: Vec<FieldError>,
+    list_error: Option<(usize, String)>,
+    form_error: Option<String>,
+) -> AddClientPage {
+    let mut lists: Vec<UrlList> = LISTS
+        .iter()
+        .take(f.list_count())
+        .enumerate()
+        .map(|(i, (key, label, add_label, _))| UrlList {
+            key,
+            label,
+            add_label,
+            values: f.lists[i].0.clone(),
+            pending: f.lists[i].1.clone(),
+            error: None,
+        })
+        .collect();
+    let mut errors = messages(errors, &mut lists);
+    if let Some((i, message)) = list_error {
+        if let Some(l) = lists.get_mut(i) {
+            l.error = Some(message);
+        }
+    }
+    if form_error.is_some() {
+        errors.form = form_error;
+    }
+    AddClientPage {
+        frame,
+        kind: f.kind.code,
+        kind_label: f.kind.label,
+        name: f.name.clone(),
+        lifetime: f.lifetime.clone(),
+        allow_refresh: f.allow_refresh,
+        roles: role_checks(all_roles, &f.roles),
+        lists,
+        errors,
+    }
+}
+
+/// `GET /portal/clients/add?type=`: step 1 of Add Client.
+pub(in crate::http::portal) async fn add_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let user = match signed_in_admin(&state, &req).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let f = AddForm::new(kind_named(&query_value(&req, "type").unwrap_or_default()));
+    let roles = match run(&user, &state, all_roles).await {
+        Ok(r) => r,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    render(
+        StatusCode::OK,
+        cookie,
+        &add_page(frame, &f, &roles, Vec::new(), None, None),
+    )
+}
+
+fn created_page(
+    frame: Frame,
+    heading: &'static str,
+    created: CreatedClient,
+    close: Vec<(String, String)>,
+) -> CreatedPage {
+    CreatedPage {
+        frame,
+        heading,
+        client_id: created.client.id.as_str().to_owned(),
+        secret: created.secret.map(|s| s.value.expose_secret().to_owned()),
+        close,
+    }
+}
+
+/// `POST /portal/clients/add`: `action` is `continue` (client-credentials step 1 → Add Secret),
+/// `add_redirect` / `add_logout` / `add_cors` (a + button: back to the same step with the list
+/// grown) or `add` (create the client and show the result once).
+pub(in crate::http::portal) async fn add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let mut f = AddForm::read(&form);
+    let roles = match run(&user, &state, all_roles).await {
+        Ok(r) => r,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let root = frame.root.clone();
+    let action = form.get("action");
+    let step1 = |frame, f: &AddForm, errors, list_error, form_error| {
+        render(
+            StatusCode::OK,
+            cookie.clone(),
+            &add_page(frame, f, &roles, errors, list_error, form_error),
+        )
+    };
+    if let Some(i) = LISTS.iter().position(|l| action == format!("add_{}", l.0)) {
+        let list_error = f.add_entry(i).map(|m| (i, m));
+        return step1(frame, &f, Vec::new(), list_error, None);
+    }
+    let errors = f.check(true);
+    if !errors.is_empty() {
+        return step1(frame, &f, errors, None, None);
+    }
+    let is_cc = f.kind.kind == ClientKind::ClientCredentials;
+    let cancel = list_url(&root, f.kind, None);
+    if is_cc && action == "continue" {
+        let page = secret_page(
+            &state,
+            frame,
+            format!("{root}/clients/add"),
+            f.carried(),
+            None,
+            FieldMessages::default(),
+            cancel,
+        );
+        return render(StatusCode::OK, cookie, &page);
+    }
+    if action != "add" {
+        return step1(frame, &f, Vec::new(), None, None);
+    }
+    let mut input = f.input();
+    if is_cc {
+        let checked = portal::check_secret_fields(
+            &state.ctx,
+            form.get("description"),
+            form.get("expiration"),
+            form.flag("never_expires"),
+        );
+        match checked {
+            Ok(expiration) => {
+                input.secret_description = Some(form.get("description").to_owned());
+                input.secret_expiration_date = expiration;
+            }
+            Err(errors) => {
+                let page = secret_page(
+                    &state,
+                    frame,
+                    format!("{root}/clients/add"),
+                    f.carried(),
+                    Some(&form),
+                    messages(errors, &mut []),
+                    cancel,
+                );
+                return render(StatusCode::OK, cookie, &page);
+            }
+        }
+    }
+    let kind = f.kind;
+    match run(&user, &state, move |ctx, user| {
+        clients::create(ctx, &user.caller, &user.caller.tenant_id, kind.kind, input)
+    })
+    .await
+    {
+        Ok(created) => {
+            let close = list_query(kind, created.client.id.as_str());
+            render(
+                StatusCode::OK,
+                cookie,
+                &created_page(frame, "Client Successfully Created", created, close),
+            )
+        }
+        Err(ServiceError::BadRequest { reason, .. }) if is_cc => {
+            let m = FieldMessages {
+                form: Some(reason),
+                ..Default::default()
+            };
+            let page = secret_page(
+                &state,
+                frame,
+                format!("{root}/clients/add"),
+                f.carried(),
+                Some(&form),
+                m,
+                cancel,
+            );
+            render(StatusCode::OK, cookie, &page)
+        }
+        Err(ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason)) => {
+            step1(frame, &f, Vec::new(), None, Some(reason))
+        }
+        Err(e) => service_error(&state, &e),
+    }
+}

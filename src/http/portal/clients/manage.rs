@@ -1,0 +1,396 @@
+//! Edit, Delete, Add Secret and Remove of an existing client.
+
+use super::*;
+
+/// The client named by `type` and `id` (query or form).
+fn target(kind: &str, id: &str) -> Result<(Kind, crate::domain::ClientId), ServiceError> {
+    Ok((kind_named(kind), clients::parse_client_id(id)?))
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
+    EditClientPage {
+        frame,
+        kind: kind.code,
+        kind_label: kind.label,
+        id: c.id.as_str().to_owned(),
+        name: c.name.clone(),
+        enabled: c.enabled,
+        lifetime: c.access_token_lifetime.to_string(),
+        allow_refresh: c.allow_offline_access,
+        redirect_uris: c.redirect_uris.join("\n"),
+        logout_uris: c.post_logout_redirect_uris.join("\n"),
+        cors_origins: c.allowed_cors_origins.join("\n"),
+        errors: FieldMessages::default(),
+    }
+}
+
+/// `GET /portal/clients/edit?type=&id=`.
+pub(in crate::http::portal) async fn edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let user = match signed_in_admin(&state, &req).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(
+        &query_value(&req, "type").unwrap_or_default(),
+        &query_value(&req, "id").unwrap_or_default(),
+    ) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let client = match run(&user, &state, move |ctx, user| {
+        clients::get(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    render(StatusCode::OK, cookie, &edit_page(frame, kind, &client))
+}
+
+/// `POST /portal/clients/edit`: name, enabled, lifetime, the lists (one URL a line).
+pub(in crate::http::portal) async fn edit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(form.get("type"), form.get("id")) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let redirects = lines(form.get("redirect_uris"));
+    let logouts = lines(form.get("logout_uris"));
+    let cors = lines(form.get("cors_origins"));
+    let mut input = ClientInput {
+        name: Some(form.get("name").to_owned()),
+        enabled: Some(form.flag("enabled")),
+        access_token_lifetime: Some(portal::parse_lifetime(form.get("lifetime"))),
+        ..Default::default()
+    };
+    let no_list: Vec<String> = Vec::new();
+    let (r, l, o) = match kind.kind {
+        ClientKind::ClientCredentials => (&no_list, &no_list, &no_list),
+        ClientKind::Hybrid => (&redirects, &logouts, &no_list),
+        ClientKind::AuthorizationCode => (&redirects, &logouts, &cors),
+    };
+    let errors = portal::check_client_fields(&ClientFields {
+        name: form.get("name"),
+        token_lifetime: form.get("lifetime"),
+        redirect_uris: r,
+        post_logout_redirect_uris: l,
+        allowed_cors_origins: o,
+    });
+    if kind.kind != ClientKind::ClientCredentials {
+        input.redirect_uris = Some(redirects.clone());
+        input.post_logout_redirect_uris = Some(logouts.clone());
+    }
+    match kind.kind {
+        ClientKind::AuthorizationCode => input.allowed_cors_origins = Some(cors.clone()),
+        ClientKind::Hybrid => input.allow_offline_access = Some(form.flag("allow_refresh")),
+        ClientKind::ClientCredentials => {}
+    }
+    let errors = if errors.is_empty() {
+        let target = id.clone();
+        let outcome = run(&user, &state, move |ctx, user| {
+            clients::update(
+                ctx,
+                &user.caller,
+                &user.caller.tenant_id,
+                kind.kind,
+                &target,
+                input,
+            )
+        })
+        .await;
+        match outcome {
+            Ok(_) => {
+                let root = root(&state.ctx.config);
+                return redirect(&list_url(&root, kind, Some(id.as_str()))).finish();
+            }
+            Err(ServiceError::BadRequest { reason, .. }) => FieldMessages {
+                form: Some(reason),
+                ..Default::default()
+            },
+            Err(e) => return service_error(&state, &e),
+        }
+    } else {
+        messages(errors, &mut [])
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let page = EditClientPage {
+        frame,
+        kind: kind.code,
+        kind_label: kind.label,
+        id: id.as_str().to_owned(),
+        name: form.get("name").to_owned(),
+        enabled: form.flag("enabled"),
+        lifetime: form.get("lifetime").to_owned(),
+        allow_refresh: form.flag("allow_refresh"),
+        redirect_uris: form.get("redirect_uris").to_owned(),
+        logout_uris: form.get("logout_uris").to_owned(),
+        cors_origins: form.get("cors_origins").to_owned(),
+        errors,
+    };
+    render(StatusCode::OK, cookie, &page)
+}
+
+/// `GET /portal/clients/delete?type=&id=`: the confirmation.
+pub(in crate::http::portal) async fn delete_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let user = match signed_in_admin(&state, &req).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(
+        &query_value(&req, "type").unwrap_or_default(),
+        &query_value(&req, "id").unwrap_or_default(),
+    ) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let lookup = id.clone();
+    let client = match run(&user, &state, move |ctx, user| {
+        clients::get(
+            ctx,
+            &user.caller,
+            &user.caller.tenant_id,
+            kind.kind,
+            &lookup,
+        )
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let root = frame.root.clone();
+    let page = ConfirmPage {
+        frame,
+        heading: format!("Delete {}?", client.name),
+        sentence: "The client and its secrets are deleted at once; applications using it can no longer get tokens.".to_owned(),
+        action: format!("{root}/clients/delete"),
+        carried: vec![
+            ("type".to_owned(), kind.code.to_owned()),
+            ("id".to_owned(), id.as_str().to_owned()),
+        ],
+        button: "Delete",
+        cancel: list_url(&root, kind, Some(id.as_str())),
+    };
+    render(StatusCode::OK, cookie, &page)
+}
+
+/// `POST /portal/clients/delete`.
+pub(in crate::http::portal) async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (form, user) = match signed_in_form(&state, &req, payload).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(form.get("type"), form.get("id")) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    match run(&user, &state, move |ctx, user| {
+        clients::delete(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
+    })
+    .await
+    {
+        Ok(()) => redirect(&list_url(&root(&state.ctx.config), kind, None)).finish(),
+        Err(e) => service_error(&state, &e),
+    }
+}
+
+/// `GET /portal/clients/secrets/add?type=&id=`.
+pub(in crate::http::portal) async fn secret_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let user = match signed_in_admin(&state, &req).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(
+        &query_value(&req, "type").unwrap_or_default(),
+        &query_value(&req, "id").unwrap_or_default(),
+    ) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let root = frame.root.clone();
+    let page = secret_page(
+        &state,
+        frame,
+        format!("{root}/clients/secrets/add"),
+        vec![
+            ("type".to_owned(), kind.code.to_owned()),
+            ("id".to_owned(), id.as_str().to_owned()),
+        ],
+        None,
+        FieldMessages::default(),
+        list_url(&root, kind, Some(id.as_str())),
+    );
+    render(StatusCode::OK, cookie, &page)
+}
+
+/// `POST /portal/clients/secrets/add`: the value is shown once, in this response.
+pub(in crate::http::portal) async fn add_secret(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (form, user) = match signed_in_form(&state, &req, payload).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(form.get("type"), form.get("id")) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let root = frame.root.clone();
+    let carried = vec![
+        ("type".to_owned(), kind.code.to_owned()),
+        ("id".to_owned(), id.as_str().to_owned()),
+    ];
+    let close = list_url(&root, kind, Some(id.as_str()));
+    let never = form.flag("never_expires");
+    let expiration = match portal::check_secret_fields(
+        &state.ctx,
+        form.get("description"),
+        form.get("expiration"),
+        never,
+    ) {
+        Ok(e) => e,
+        Err(errors) => {
+            let page = secret_page(
+                &state,
+                frame,
+                format!("{root}/clients/secrets/add"),
+                carried,
+                Some(&form),
+                messages(errors, &mut []),
+                close,
+            );
+            return render(StatusCode::OK, cookie, &page);
+        }
+    };
+    let input = SecretInput {
+        expiration,
+        expires: Some(!never),
+        description: Some(form.get("description").to_owned()),
+    };
+    let lookup = id.clone();
+    match run(&user, &state, move |ctx, user| {
+        secrets::create(
+            ctx,
+            &user.caller,
+            &user.caller.tenant_id,
+            kind.kind,
+            &lookup,
+            input,
+        )
+    })
+    .await
+    {
+        Ok(new) => {
+            let page = CreatedPage {
+                frame,
+                heading: "Secret Added",
+                client_id: id.as_str().to_owned(),
+                secret: Some(new.value.expose_secret().to_owned()),
+                close: list_query(kind, id.as_str()),
+            };
+            render(StatusCode::OK, cookie, &page)
+        }
+        Err(ServiceError::BadRequest { reason, .. }) => {
+            let m = FieldMessages {
+                form: Some(reason),
+                ..Default::default()
+            };
+            let page = secret_page(
+                &state,
+                frame,
+                format!("{root}/clients/secrets/add"),
+                carried,
+                Some(&form),
+                m,
+                close,
+            );
+            render(StatusCode::OK, cookie, &page)
+        }
+        Err(e) => service_error(&state, &e),
+    }
+}
+
+/// `POST /portal/clients/secrets/remove`: type, id, secret.
+pub(in crate::http::portal) async fn remove_secret(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (form, user) = match signed_in_form(&state, &req, payload).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let (kind, id) = match target(form.get("type"), form.get("id")) {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &e),
+    };
+    let Ok(secret) = form.get("secret").trim().parse::<i64>() else {
+        return service_error(&state, &ServiceError::NotFound("Secret".to_owned()));
+    };
+    let target = id.clone();
+    match run(&user, &state, move |ctx, user| {
+        secrets::delete(
+            ctx,
+            &user.caller,
+            &user.caller.tenant_id,
+            kind.kind,
+            &target,
+            secret,
+        )
+    })
+    .await
+    {
+        Ok(()) => redirect(&list_url(&root(&state.ctx.config), kind, Some(id.as_str()))).finish(),
+        Err(e) => service_error(&state, &e),
+    }
+}
