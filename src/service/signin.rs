@@ -419,10 +419,10 @@ pub(crate) fn check_password(
         // The same answer whether or not the account exists.
         dummy_password_verify(password);
         return Ok(PasswordCheck::Refused {
-            message: format!(
-                "Too many failed attempts. Try again in {} seconds.",
-                blocked_until - now
-            ),
+            message: match blocked_until - now {
+                1 => "Too many failed attempts. Try again in 1 second.".to_owned(),
+                wait => format!("Too many failed attempts. Try again in {wait} seconds."),
+            },
         });
     }
     let found = ctx
