@@ -74,17 +74,15 @@ pub fn end_session(
         let mut redirect_to = None;
         if let Some(uri) = params.get("post_logout_redirect_uri") {
             let client = match client_id.as_deref().map(ClientId::parse) {
-                Some(Ok(id)) => store::clients::load_for_auth(conn, id.as_str())?
-                    .map(|r| (r.tenant_id, r.kind, id)),
+                Some(Ok(id)) => store::clients::find_by_id(conn, &id)?,
                 _ => None,
             };
-            let Some((tenant, kind, id)) = client else {
+            let Some(client) = client else {
                 return Ok(LogoutOutcome::ErrorPage(OAuthError::invalid_request(
                     "post_logout_redirect_uri needs id_token_hint or client_id",
                 )));
             };
-            let registered = store::clients::get(conn, &tenant, kind, &id)?
-                .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri));
+            let registered = client.post_logout_redirect_uris.iter().any(|r| r == uri);
             if !registered {
                 return Ok(LogoutOutcome::ErrorPage(OAuthError::invalid_request(
                     "post_logout_redirect_uri is not registered for this client",

@@ -100,10 +100,7 @@ fn load_client(conn: &mut DbConn, params: &FormParams) -> ServiceResult<Option<C
     let Ok(id) = ClientId::parse(raw) else {
         return Ok(None);
     };
-    let Some(record) = store::clients::load_for_auth(conn, id.as_str())? else {
-        return Ok(None);
-    };
-    store::clients::get(conn, &record.tenant_id, record.kind, &id).map_err(Into::into)
+    store::clients::find_by_id(conn, &id).map_err(Into::into)
 }
 
 /// Stage 1 and 2 of validation: the client and request, or what to answer instead.

@@ -224,6 +224,20 @@ pub fn get(
     })
 }
 
+/// A client by id alone, any tenant and kind (the authorize and end-session endpoints know only
+/// the client id).
+pub fn find_by_id(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<Client>> {
+    let row = clients::table
+        .find(id.as_str())
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some(r) => with_roles(conn, vec![r])?.pop(),
+        None => None,
+    })
+}
+
 /// One client of a tenant, whatever its kind (for `/Clients/{id}/Roles`).
 pub fn get_any_kind(
     conn: &mut DbConn,
