@@ -57,7 +57,7 @@ fn claims(jti: String) -> AccessTokenClaims {
         sub: "0b7f1a3e-5c2d-4e8f-9a6b-1c2d3e4f5a6b".to_owned(),
         client_id: "0b7f1a3e-5c2d-4e8f-9a6b-1c2d3e4f5a6b".to_owned(),
         tid: "6f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b".to_owned(),
-        scope: "ocsapi".to_owned(),
+        scope: portcullis::domain::Scope::parse("ocsapi"),
         role: vec!["9e8d7c6b-5a49-3827-1605-f4e3d2c1b0a9".to_owned()],
         role_type: vec!["7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977".to_owned()],
         iat: t,

@@ -37,8 +37,8 @@ fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
         .map_err(|_| CryptoError::Random)
 }
 
-/// A client secret in clear: either freshly generated (shown to the administrator once) or as
-/// presented by a client. Never stored; store its [`SecretHash`].
+/// A freshly generated client secret in clear (shown to the administrator once). Never stored;
+/// store its [`SecretHash`].
 #[derive(Clone)]
 pub struct ClientSecretValue(String);
 
@@ -48,11 +48,6 @@ impl ClientSecretValue {
         let mut bytes = [0u8; CLIENT_SECRET_BYTES];
         fill_random(&mut bytes)?;
         Ok(ClientSecretValue(URL_SAFE_NO_PAD.encode(bytes)))
-    }
-
-    /// Wraps a secret presented by a client (Basic header or form field).
-    pub fn from_presented(value: String) -> Self {
-        ClientSecretValue(value)
     }
 
     /// The secret in clear. Only for showing it once on creation and for hashing.
@@ -72,19 +67,15 @@ impl std::fmt::Debug for ClientSecretValue {
     }
 }
 
-/// SHA-256 of a secret, as 64 lowercase hex digits: what the database stores.
+/// SHA-256 of a secret, base64url without padding like every other stored token hash
+/// ([`sha256_b64url`]): what the database stores.
 #[derive(Clone, Debug)]
 pub struct SecretHash(String);
 
 impl SecretHash {
     /// Hashes a secret value.
     pub fn of(secret: &str) -> Self {
-        SecretHash(hex(&Sha256::digest(secret.as_bytes())))
-    }
-
-    /// Wraps a hash read from storage (normalised to lowercase).
-    pub fn from_stored(hash: String) -> Self {
-        SecretHash(hash.to_ascii_lowercase())
+        SecretHash(sha256_b64url(secret))
     }
 
     /// The hex string to store.
@@ -102,16 +93,6 @@ impl SecretHash {
     pub fn equals_stored(&self, stored: &str) -> bool {
         bool::from(self.0.as_bytes().ct_eq(stored.as_bytes()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
 }
 
 /// `bytes` random bytes as base64url without padding: authorization codes, refresh tokens, CSRF
@@ -185,18 +166,16 @@ mod tests {
     }
 
     #[test]
-    fn secret_hash_is_lowercase_hex_sha256_and_matches() {
-        // SHA-256("abc") from FIPS 180-2.
+    fn secret_hash_is_base64url_sha256_like_every_token_hash_and_matches() {
+        // SHA-256("abc") from FIPS 180-2 (ba7816bf…15ad), base64url without padding.
         let h = SecretHash::of("abc");
-        assert_eq!(
-            h.as_str(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(h.as_str(), "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+        assert_eq!(h.as_str(), sha256_b64url("abc"));
         assert!(h.matches("abc"));
         assert!(!h.matches("abd"));
         assert!(!h.matches(""));
-        let stored = SecretHash::from_stored(h.as_str().to_ascii_uppercase());
-        assert!(stored.matches("abc"));
+        // base64url is case-sensitive: a case-changed hash no longer matches.
+        assert!(!SecretHash::of("abc").equals_stored(&h.as_str().to_ascii_uppercase()));
         let secret = ClientSecretValue::generate().unwrap();
         assert!(secret.hash().matches(secret.expose_secret()));
     }

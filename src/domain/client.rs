@@ -145,3 +145,34 @@ impl ClientSecret {
         self.expiration.is_none_or(|exp| exp > now)
     }
 }
+
+/// A client as the endpoints where it authenticates see it (token, revocation, introspection):
+/// what authenticates it, what its tokens carry, and its browser origins. Loaded in one read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenClient {
+    pub id: ClientId,
+    pub tenant_id: TenantId,
+    pub kind: ClientKind,
+    pub enabled: bool,
+    pub access_token_lifetime: i64,
+    pub secrets: Vec<ClientSecret>,
+    pub role_ids: Vec<RoleId>,
+    /// RoleTypeIds of the built-in roles among `role_ids` (the `role_type` claim).
+    pub role_type_ids: Vec<String>,
+    pub allowed_cors_origins: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    /// Hybrid clients only: may hold refresh tokens.
+    pub allow_offline_access: bool,
+}
+
+impl TokenClient {
+    /// The origins of SPEC §7 (the same rule as [`Client::cors_origins`]).
+    pub fn cors_origins(&self) -> Vec<String> {
+        cors_origins_of(self.kind, &self.allowed_cors_origins, &self.redirect_uris)
+    }
+
+    /// The secrets that may authenticate at `now`.
+    pub fn live_secrets(&self, now: UnixTime) -> impl Iterator<Item = &ClientSecret> {
+        self.secrets.iter().filter(move |s| s.is_valid_at(now))
+    }
+}

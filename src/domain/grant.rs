@@ -1,7 +1,7 @@
 //! Grant artefacts: login sessions, authorization codes and remembered consents. Bearer values
 //! (session cookie, code) exist only in the user's hands; storage keeps their SHA-256.
 
-use super::{ClientId, TenantId, UserId};
+use super::{ClientId, Scope, TenantId, UserId};
 use crate::clock::UnixTime;
 
 /// A login session behind the session cookie.
@@ -33,7 +33,7 @@ pub struct AuthorizationCode {
     pub client_id: ClientId,
     pub user_id: UserId,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Scope,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub sid: String,

@@ -7,15 +7,17 @@ pub mod grant;
 pub mod ids;
 pub mod refresh;
 pub mod role;
+pub mod scope;
 pub mod tenant;
 pub mod time;
 pub mod user;
 
 pub use caller::Caller;
-pub use client::{Client, ClientKind, ClientSecret};
+pub use client::{Client, ClientKind, ClientSecret, TokenClient};
 pub use grant::{AuthorizationCode, Session};
 pub use ids::{ClientId, RoleId, SecretId, TenantId, UserId};
 pub use role::{BuiltinRole, Role};
+pub use scope::Scope;
 pub use tenant::Tenant;
 pub use user::User;
 

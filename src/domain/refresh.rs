@@ -1,7 +1,7 @@
 //! Refresh tokens (SPEC §4.4): opaque, stored hashed, organised in families that rotate on
 //! every use.
 
-use super::{ClientId, UserId};
+use super::{ClientId, Scope, UserId};
 use crate::clock::UnixTime;
 
 /// A re-presented rotated token within this many seconds gets the same successor pair back.
@@ -15,7 +15,7 @@ pub struct RefreshToken {
     pub client_id: ClientId,
     pub user_id: UserId,
     /// The scope granted to the family (a refresh may narrow the access token, never this).
-    pub scope: String,
+    pub scope: Scope,
     pub sid: String,
     pub auth_time: UnixTime,
     pub created: UnixTime,

@@ -7,8 +7,9 @@ use super::body::{read_body, FORM_BODY_LIMIT};
 use super::errors::{bearer_error, no_store, oauth_json_error};
 use super::{blocking, cors, AppState};
 use crate::oauth::OAuthError;
+use crate::service::token::{introspect, revoke};
 use crate::service::token::{ClientAnswer, TokenError};
-use crate::service::{introspection, revocation, userinfo, ServiceError};
+use crate::service::{userinfo, ServiceError};
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -151,8 +152,7 @@ pub async fn revocation(
     let origin = cors::request_origin(&req);
     let authorization = authorization(&req);
     let ctx = state.ctx.clone();
-    let result =
-        blocking(move || Ok(revocation::revoke(&ctx, authorization.as_deref(), &body))).await;
+    let result = blocking(move || Ok(revoke::revoke(&ctx, authorization.as_deref(), &body))).await;
     client_answer(result, origin.as_deref(), |(), res| res.finish())
 }
 
@@ -170,7 +170,7 @@ pub async fn introspect(
     let authorization = authorization(&req);
     let ctx = state.ctx.clone();
     let result = blocking(move || {
-        Ok(introspection::introspect(
+        Ok(introspect::introspect(
             &ctx,
             authorization.as_deref(),
             &body,

@@ -1,6 +1,7 @@
 //! Claims of the JWT access tokens of RFC 9068 (SPEC §6.1). Client-credentials tokens have the
 //! client as subject; user tokens add `auth_time`, `sid` and `idp`.
 
+use crate::domain::Scope;
 use serde::{Deserialize, Serialize};
 
 /// The JOSE `typ` of access tokens (RFC 9068 §2.1).
@@ -14,7 +15,7 @@ pub struct AccessTokenClaims {
     pub sub: String,
     pub client_id: String,
     pub tid: String,
-    pub scope: String,
+    pub scope: Scope,
     /// Role Ids held.
     pub role: Vec<String>,
     /// RoleTypeIds of the built-in roles held.

@@ -2,32 +2,32 @@
 //! only the API scope, which is also the default.
 
 use super::{ErrorCode, OAuthError};
-use crate::domain::ClientKind;
+use crate::domain::{ClientKind, Scope};
 
 /// Decides the granted scope for a client-credentials request.
 pub fn grant_scope(
     kind: ClientKind,
     requested: Option<&str>,
     api_scope: &str,
-) -> Result<String, OAuthError> {
+) -> Result<Scope, OAuthError> {
     if kind != ClientKind::ClientCredentials {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
             "only client-credentials clients may use the client_credentials grant",
         ));
     }
-    match requested {
-        None => Ok(api_scope.to_owned()),
-        Some(scope) => {
-            if let Some(s) = scope.split(' ').find(|s| !s.is_empty() && *s != api_scope) {
-                return Err(OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    format!("scope '{s}' is not available to this client; use '{api_scope}'"),
-                ));
-            }
-            Ok(api_scope.to_owned())
-        }
+    let granted = Scope::of([api_scope]);
+    if let Some(s) = requested.and_then(|r| {
+        Scope::parse(r)
+            .first_missing_from(&granted)
+            .map(str::to_owned)
+    }) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("scope '{s}' is not available to this client; use '{api_scope}'"),
+        ));
     }
+    Ok(granted)
 }
 
 #[cfg(test)]
@@ -37,8 +37,16 @@ mod tests {
     #[test]
     fn scope_defaults_to_the_api_scope_and_nothing_else_is_granted() {
         let k = ClientKind::ClientCredentials;
-        assert_eq!(grant_scope(k, None, "ocsapi").unwrap(), "ocsapi");
-        assert_eq!(grant_scope(k, Some("ocsapi"), "ocsapi").unwrap(), "ocsapi");
+        assert_eq!(
+            grant_scope(k, None, "ocsapi").unwrap().to_delimited(),
+            "ocsapi"
+        );
+        assert_eq!(
+            grant_scope(k, Some("ocsapi"), "ocsapi")
+                .unwrap()
+                .to_delimited(),
+            "ocsapi"
+        );
         assert_eq!(
             grant_scope(k, Some("ocsapi openid"), "ocsapi")
                 .unwrap_err()

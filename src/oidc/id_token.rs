@@ -2,7 +2,7 @@
 //! ID tokens ([`IdTokenClaims::new`]), and the left-half hashes `at_hash`, `c_hash`, `s_hash`
 //! (§3.1.3.6, §3.3.2.11; FAPI for `s_hash`) for RS256 (SHA-256).
 
-use crate::domain::User;
+use crate::domain::{Scope, User};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -50,8 +50,8 @@ pub struct IdTokenGrant<'a> {
     pub client_id: &'a str,
     pub tenant_id: &'a str,
     pub user: &'a User,
-    /// The granted scopes, space-separated (`profile` and `email` select claims).
-    pub scope: &'a str,
+    /// The granted scopes (`profile` and `email` select claims).
+    pub scope: &'a Scope,
     pub sid: &'a str,
     pub auth_time: i64,
     pub nonce: Option<&'a str>,
@@ -69,9 +69,7 @@ pub struct IdTokenGrant<'a> {
 impl IdTokenClaims {
     /// The claims of SPEC §6.2 for `grant`.
     pub fn new(grant: &IdTokenGrant<'_>) -> IdTokenClaims {
-        let granted = |scope: &str| {
-            grant.access_token.is_none() && grant.scope.split(' ').any(|s| s == scope)
-        };
+        let granted = |scope: &str| grant.access_token.is_none() && grant.scope.contains(scope);
         let (profile, email) = (granted("profile"), granted("email"));
         let user = grant.user;
         IdTokenClaims {
@@ -137,13 +135,17 @@ mod tests {
         }
     }
 
-    fn grant<'a>(user: &'a User, access_token: Option<&'a str>) -> IdTokenGrant<'a> {
+    fn grant<'a>(
+        user: &'a User,
+        scope: &'a Scope,
+        access_token: Option<&'a str>,
+    ) -> IdTokenGrant<'a> {
         IdTokenGrant {
             issuer: "https://idp/identity",
             client_id: "c1",
             tenant_id: "t1",
             user,
-            scope: "openid profile email",
+            scope,
             sid: "s1",
             auth_time: 90,
             nonce: Some("n-1"),
@@ -157,8 +159,8 @@ mod tests {
 
     #[test]
     fn hashes_follow_what_is_issued_alongside() {
-        let u = user();
-        let c = IdTokenClaims::new(&grant(&u, Some("at")));
+        let (u, scope) = (user(), Scope::parse("openid profile email"));
+        let c = IdTokenClaims::new(&grant(&u, &scope, Some("at")));
         assert_eq!(c.at_hash, Some(left_half_hash("at")));
         assert_eq!(c.c_hash, Some(left_half_hash("the-code")));
         assert_eq!(c.s_hash, Some(left_half_hash("st")));
@@ -167,7 +169,7 @@ mod tests {
         let plain = IdTokenClaims::new(&IdTokenGrant {
             code: None,
             state: None,
-            ..grant(&u, None)
+            ..grant(&u, &scope, None)
         });
         assert_eq!(
             (plain.at_hash, plain.c_hash, plain.s_hash),
@@ -177,18 +179,16 @@ mod tests {
 
     #[test]
     fn profile_claims_only_without_an_access_token_and_by_scope() {
-        let u = user();
-        let with_at = IdTokenClaims::new(&grant(&u, Some("at")));
+        let (u, scope) = (user(), Scope::parse("openid profile email"));
+        let with_at = IdTokenClaims::new(&grant(&u, &scope, Some("at")));
         assert_eq!((with_at.name, with_at.email), (None, None));
-        let alone = IdTokenClaims::new(&grant(&u, None));
+        let alone = IdTokenClaims::new(&grant(&u, &scope, None));
         assert_eq!(alone.name.as_deref(), Some("Ada Lovelace"));
         assert_eq!(alone.family_name.as_deref(), Some("Lovelace"));
         assert_eq!(alone.email.as_deref(), Some("ada@example.com"));
         assert_eq!(alone.email_verified, Some(false));
-        let openid_only = IdTokenClaims::new(&IdTokenGrant {
-            scope: "openid",
-            ..grant(&u, None)
-        });
+        let openid = Scope::parse("openid");
+        let openid_only = IdTokenClaims::new(&grant(&u, &openid, None));
         assert_eq!((openid_only.given_name, openid_only.email), (None, None));
     }
 }

@@ -2,27 +2,17 @@
 //! (signature against our own keys, issuer, audience = the API scope, expiry) granting the API
 //! scope.
 
+use super::token::verify_access_token;
 use super::{Context, ServiceError, ServiceResult};
 use crate::domain::{Caller, ClientId, TenantId, UserId};
-use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
 
 /// Verifies a bearer token and returns the caller it stands for.
 pub fn caller_from_bearer(ctx: &Context, token: &str) -> ServiceResult<Caller> {
-    let now = ctx.now();
-    let claims: AccessTokenClaims = ctx
-        .keys
-        .verifier()
-        .verify(
-            token,
-            Some(ACCESS_TOKEN_TYP),
-            &ctx.config.issuer(),
-            &ctx.config.api_scope,
-            now,
-        )
+    let claims = verify_access_token(ctx, token)
         .map_err(|e| ServiceError::Unauthorized(format!("the access token is not valid: {e}")))?;
     // SPEC §3.1: a token issued without the API scope does not open the API (e.g. a user token
     // for `openid` only, which still has the API as its audience).
-    if !claims.scope.split(' ').any(|s| s == ctx.config.api_scope) {
+    if !claims.scope.contains(&ctx.config.api_scope) {
         return Err(ServiceError::Forbidden(format!(
             "the access token was not issued for the '{}' scope",
             ctx.config.api_scope

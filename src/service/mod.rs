@@ -5,14 +5,10 @@
 pub mod api_auth;
 pub mod bootstrap;
 pub mod clients;
-pub mod code_grant;
 pub mod cors;
-pub mod introspection;
 pub mod keys;
 pub mod logout;
 pub mod portal;
-pub mod refresh_grant;
-pub mod revocation;
 pub mod roles;
 pub mod secrets;
 pub mod sessions;
@@ -100,12 +96,6 @@ impl From<StoreError> for ServiceError {
     }
 }
 
-impl From<diesel::result::Error> for ServiceError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
-
 impl From<OAuthError> for ServiceError {
     fn from(e: OAuthError) -> Self {
         ServiceError::OAuth(e)
@@ -120,6 +110,29 @@ impl From<crate::crypto::CryptoError> for ServiceError {
 
 /// Result of use cases.
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The outcome of a unit of work that must COMMIT even when it refuses the request.
+/// CAUTION: returning `Err` from a `Store::write` closure rolls its transaction back; a refusal
+/// whose side effect is the point (a replayed code revokes the token it produced, a reused refresh
+/// token revokes its family, RFC 6749 §4.1.2 / §10.4) must instead return `Ok(Settled::Refused)`,
+/// so the side effect is committed, and only then become an error with [`Settled::into_result`].
+#[derive(Debug)]
+pub enum Settled<T> {
+    /// The request succeeded.
+    Done(T),
+    /// The request is refused; what the work wrote before refusing is committed.
+    Refused(ServiceError),
+}
+
+impl<T> Settled<T> {
+    /// The committed outcome as a result.
+    pub fn into_result(self) -> ServiceResult<T> {
+        match self {
+            Settled::Done(value) => Ok(value),
+            Settled::Refused(error) => Err(error),
+        }
+    }
+}
 
 /// Who may run an operation on a tenant's resource.
 #[derive(Clone, Copy, Debug)]

@@ -3,13 +3,13 @@
 //! travels between the pages as its urlencoded parameters. The hybrid response types get their
 //! ID token and access token in the authorization response itself (OIDC Core §3.3.2.5).
 
-use super::code_grant::{sign_access_token, sign_id_token, UserGrant};
 use super::sessions::{live_session, start_session};
+use super::token::issue::{self, AccessGrant};
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{dummy_password_verify, random_token, sha256_b64url, verify_password};
 use crate::domain::grant::CODE_LIFETIME;
-use crate::domain::{AuthorizationCode, Client, ClientId, Session, TenantId};
+use crate::domain::{AuthorizationCode, Client, ClientId, Scope, Session, TenantId};
 use crate::oauth::authorize::{
     check_client, check_request, decide, respond, respond_error, AuthorizationResponse,
     AuthorizeRequest, ClientFacts, Decision, SignIn,
@@ -127,6 +127,11 @@ fn validate(
     }
 }
 
+/// The scope the validated request grants.
+fn granted_scope(req: &AuthorizeRequest) -> Scope {
+    Scope::of(req.scopes.iter().map(String::as_str))
+}
+
 /// The session, if it belongs to the client's tenant.
 fn session_for(
     ctx: &Context,
@@ -154,26 +159,24 @@ fn front_channel_tokens(
     let Some(user) = store::users::get(conn, &client.tenant_id, &session.user_id)? else {
         return Err(OAuthError::new(ErrorCode::AccessDenied, "the user no longer exists").into());
     };
-    let scope = req.scope();
+    let scope = granted_scope(req);
+    let sign_in = super::token::SignIn {
+        user: &user,
+        sid: &session.sid,
+        auth_time: session.auth_time,
+    };
     let mut out = Vec::new();
     let access_token = if req.response_type.token {
-        let Some(record) = store::clients::load_for_auth(conn, client.id.as_str())? else {
-            return Err(ServiceError::Internal("client vanished".to_owned()));
-        };
         // Signed exactly like the token endpoint's access tokens.
-        let token = sign_access_token(
-            ctx,
+        let grant = AccessGrant::for_user(
             conn,
-            &record,
-            &UserGrant {
-                user: &user,
-                scope: &scope,
-                sid: &session.sid,
-                auth_time: session.auth_time,
-                nonce: req.nonce.as_deref(),
-            },
-        )?
-        .token;
+            &client.tenant_id,
+            &client.id,
+            client.access_token_lifetime,
+            &scope,
+            sign_in,
+        )?;
+        let token = issue::access_token(ctx, &grant)?.token;
         out.push(("access_token".to_owned(), token.clone()));
         out.push(("token_type".to_owned(), "Bearer".to_owned()));
         out.push((
@@ -186,7 +189,7 @@ fn front_channel_tokens(
     };
     if req.response_type.id_token {
         let issuer = ctx.config.issuer();
-        let id_token = sign_id_token(
+        let id_token = issue::id_token(
             ctx,
             &IdTokenGrant {
                 issuer: &issuer,
@@ -227,7 +230,7 @@ fn issue(
             client_id: client.id.clone(),
             user_id: session.user_id.clone(),
             redirect_uri: req.reply.redirect_uri.clone(),
-            scope: req.scope(),
+            scope: granted_scope(req),
             nonce: req.nonce.clone(),
             code_challenge: req.code_challenge.clone(),
             sid: session.sid.clone(),
@@ -293,7 +296,12 @@ pub fn authorize(
             auth_time: s.auth_time,
         });
         match (
-            decide(&req, sign_in.as_ref(), consent.as_deref(), now),
+            decide(
+                &req,
+                sign_in.as_ref(),
+                consent.map(|c| c.to_delimited()).as_deref(),
+                now,
+            ),
             session,
         ) {
             (Decision::Issue, Some(s)) => Ok(AuthorizeOutcome::Respond(issue(
@@ -489,7 +497,13 @@ pub fn consent(
             )));
         }
         if remember {
-            store::grants::put_consent(conn, &session.user_id, &client.id, &req.scope(), now)?;
+            store::grants::put_consent(
+                conn,
+                &session.user_id,
+                &client.id,
+                &granted_scope(&req),
+                now,
+            )?;
         }
         Ok(AuthorizeOutcome::Respond(issue(
             ctx, conn, &client, &req, &session, now,

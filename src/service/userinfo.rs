@@ -6,9 +6,11 @@
 //! Errors follow RFC 6750 §3.1: `ServiceError::Unauthorized` when no token was sent (the challenge
 //! then names no error), `invalid_token`, `insufficient_scope`, `invalid_request`.
 
+use super::token::issue::role_type_ids_of;
+use super::token::verify_access_token;
 use super::{Context, ServiceError, ServiceResult};
-use crate::domain::{TenantId, UserId};
-use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+use crate::domain::scope::OPENID;
+use crate::domain::{ClientId, TenantId, UserId};
 use crate::oauth::bearer::presented_bearer;
 use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, OAuthError};
@@ -61,23 +63,12 @@ pub fn userinfo(
     let form = form_body.map(FormParams::parse).transpose()?;
     let token = presented_bearer(authorization, form.as_ref())?
         .ok_or_else(|| ServiceError::Unauthorized("no access token was sent".to_owned()))?;
-    let now = ctx.now();
-    let claims: AccessTokenClaims = ctx
-        .keys
-        .verifier()
-        .verify(
-            &token,
-            Some(ACCESS_TOKEN_TYP),
-            &ctx.config.issuer(),
-            &ctx.config.api_scope,
-            now,
-        )
+    let claims = verify_access_token(ctx, &token)
         .map_err(|e| invalid_token(&format!("the access token is not valid: {e}")))?;
     if !claims.is_user_token() {
         return Err(invalid_token("the access token was not issued for a user"));
     }
-    let scopes: Vec<&str> = claims.scope.split(' ').collect();
-    if !scopes.contains(&"openid") {
+    if !claims.scope.contains(OPENID) {
         return Err(OAuthError::new(
             ErrorCode::InsufficientScope,
             "the access token was not granted the openid scope",
@@ -92,21 +83,17 @@ pub fn userinfo(
         }
         let user = store::users::get(conn, &tenant_id, &user_id)?
             .ok_or_else(|| invalid_token("the user no longer exists"))?;
-        let role_type: Vec<String> = store::roles::list(conn, &tenant_id)?
-            .into_iter()
-            .filter(|r| user.role_ids.contains(&r.id))
-            .filter_map(|r| r.role_type_id)
-            .collect();
-        let client_cors_origins = if with_client_origins {
-            match store::clients::load_for_auth(conn, &claims.client_id)? {
-                Some(client) if client.enabled => super::token::cors_origins(&client),
+        let role_type = role_type_ids_of(conn, &user)?;
+        let client_id = ClientId::parse(&claims.client_id).ok();
+        let client_cors_origins = match client_id.filter(|_| with_client_origins) {
+            Some(id) => match store::clients::load_for_token(conn, &id)? {
+                Some(client) if client.enabled => client.cors_origins(),
                 _ => Vec::new(),
-            }
-        } else {
-            Vec::new()
+            },
+            None => Vec::new(),
         };
-        let profile = scopes.contains(&"profile");
-        let email = scopes.contains(&"email");
+        let profile = claims.scope.contains("profile");
+        let email = claims.scope.contains("email");
         Ok(UserInfo {
             claims: UserInfoClaims {
                 sub: user.id.as_str().to_owned(),

@@ -5,6 +5,7 @@ use super::schema::{client_origins, client_roles, client_secrets, clients, roles
 use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
 use crate::domain::{
     Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, TenantId,
+    TokenClient,
 };
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -413,36 +414,24 @@ pub fn delete_secret(conn: &mut DbConn, client: &ClientId, id: SecretId) -> Stor
 // ---------------------------------------------------------------------------------------------
 // The token endpoint's read
 
-/// What client authentication and token issuance need, read in one query.
-#[derive(Clone, Debug)]
-pub struct ClientAuthRecord {
-    pub id: ClientId,
-    pub tenant_id: TenantId,
-    pub kind: ClientKind,
-    pub enabled: bool,
-    pub access_token_lifetime: i64,
-    /// (hash, expiration) of every secret.
-    pub secrets: Vec<(String, Option<i64>)>,
-    pub role_ids: Vec<String>,
-    pub role_type_ids: Vec<String>,
-    pub allowed_cors_origins: Vec<String>,
-    pub redirect_uris: Vec<String>,
-    /// Hybrid clients only: may hold refresh tokens.
-    pub allow_offline_access: bool,
-}
-
-type AuthJoinRow = (
-    (String, String, String, bool, i64, String, String, bool),
-    Option<(i64, String, Option<i64>)>,
-    Option<(String, Option<String>)>,
-);
+/// The client's columns in the token endpoint's join.
+type AuthClientColumns = (String, String, String, bool, i64, String, String, bool);
+/// One of its secrets: id, description, expiration, hash, created.
+type AuthSecretColumns = (i64, Option<String>, Option<i64>, String, i64);
+/// One of its roles: id and RoleTypeId.
+type AuthRoleColumns = (String, Option<String>);
 
 /// Loads a client with its secrets and roles in ONE indexed query (a small cross product of the
 /// client's secrets and roles), so the token endpoint makes a single database round trip. Every
 /// table is reached through its primary key.
-pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAuthRecord>> {
-    let rows: Vec<AuthJoinRow> = clients::table
-        .filter(clients::id.eq(id))
+pub fn load_for_token(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<TokenClient>> {
+    type Row = (
+        AuthClientColumns,
+        Option<AuthSecretColumns>,
+        Option<AuthRoleColumns>,
+    );
+    let rows: Vec<Row> = clients::table
+        .filter(clients::id.eq(id.as_str()))
         .left_join(client_secrets::table)
         // CAUTION: flat left joins. A nested `LEFT JOIN (client_roles JOIN roles)` makes SQLite
         // materialise the whole client_roles ⋈ roles table on every request.
@@ -461,49 +450,57 @@ pub fn load_for_auth(conn: &mut DbConn, id: &str) -> StoreResult<Option<ClientAu
             ),
             (
                 client_secrets::id,
-                client_secrets::secret_hash,
+                client_secrets::description,
                 client_secrets::expiration,
+                client_secrets::secret_hash,
+                client_secrets::created,
             )
                 .nullable(),
             (roles::id, roles::role_type_id).nullable(),
         ))
         .load(conn)?;
-    let Some(first) = rows.first() else {
+    let Some(((id, tenant_id, kind, enabled, lifetime, cors, redirects, offline), _, _)) =
+        rows.first()
+    else {
         return Ok(None);
     };
-    let (cid, tid, kind, enabled, lifetime, cors, redirects, offline) = first.0.clone();
-    let mut record = ClientAuthRecord {
-        id: ClientId::from_stored(cid),
-        tenant_id: TenantId::from_stored(tid),
-        kind: ClientKind::parse(&kind)
+    let mut client = TokenClient {
+        id: ClientId::from_stored(id.clone()),
+        tenant_id: TenantId::from_stored(tenant_id.clone()),
+        kind: ClientKind::parse(kind)
             .ok_or_else(|| StoreError::Corrupt(format!("client kind {kind}")))?,
-        enabled,
-        access_token_lifetime: lifetime,
+        enabled: *enabled,
+        access_token_lifetime: *lifetime,
         secrets: Vec::new(),
         role_ids: Vec::new(),
         role_type_ids: Vec::new(),
-        allowed_cors_origins: from_json_list(&cors)?,
-        redirect_uris: from_json_list(&redirects)?,
-        allow_offline_access: offline,
+        allowed_cors_origins: from_json_list(cors)?,
+        redirect_uris: from_json_list(redirects)?,
+        allow_offline_access: *offline,
     };
-    let mut seen_secrets = Vec::new();
     for (_, secret, role) in rows {
-        if let Some((sid, hash, exp)) = secret {
-            if !seen_secrets.contains(&sid) {
-                seen_secrets.push(sid);
-                record.secrets.push((hash, exp));
+        if let Some((secret_id, description, expiration, secret_hash, created)) = secret {
+            if !client.secrets.iter().any(|s| s.id == secret_id) {
+                client.secrets.push(ClientSecret {
+                    client_id: client.id.clone(),
+                    id: secret_id,
+                    description,
+                    expiration,
+                    secret_hash,
+                    created,
+                });
             }
         }
-        if let Some((rid, rtype)) = role {
-            if !record.role_ids.contains(&rid) {
-                record.role_ids.push(rid);
-                if let Some(t) = rtype {
-                    record.role_type_ids.push(t);
-                }
+        if let Some((role_id, role_type)) = role {
+            let role_id = RoleId::from_stored(role_id);
+            if !client.role_ids.contains(&role_id) {
+                client.role_ids.push(role_id);
+                client.role_type_ids.extend(role_type);
             }
         }
     }
-    record.role_ids.sort();
-    record.role_type_ids.sort();
-    Ok(Some(record))
+    client.secrets.sort_by_key(|s| s.id);
+    client.role_ids.sort();
+    client.role_type_ids.sort();
+    Ok(Some(client))
 }

@@ -4,7 +4,7 @@
 use super::schema::{authorization_codes, consents, login_throttle, revoked_tokens, sessions};
 use super::{DbConn, StoreResult};
 use crate::clock::UnixTime;
-use crate::domain::{AuthorizationCode, ClientId, Session, TenantId, UserId};
+use crate::domain::{AuthorizationCode, ClientId, Scope, Session, TenantId, UserId};
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -108,7 +108,7 @@ impl From<CodeRow> for AuthorizationCode {
             client_id: ClientId::from_stored(r.client_id),
             user_id: UserId::from_stored(r.user_id),
             redirect_uri: r.redirect_uri,
-            scope: r.scope,
+            scope: Scope::parse(&r.scope),
             nonce: r.nonce,
             code_challenge: r.code_challenge,
             sid: r.sid,
@@ -128,7 +128,7 @@ pub fn insert_code(conn: &mut DbConn, c: &AuthorizationCode) -> StoreResult<()> 
             client_id: c.client_id.as_str().to_owned(),
             user_id: c.user_id.as_str().to_owned(),
             redirect_uri: c.redirect_uri.clone(),
-            scope: c.scope.clone(),
+            scope: c.scope.to_delimited(),
             nonce: c.nonce.clone(),
             code_challenge: c.code_challenge.clone(),
             sid: c.sid.clone(),
@@ -184,12 +184,13 @@ pub fn get_consent(
     conn: &mut DbConn,
     user: &UserId,
     client: &ClientId,
-) -> StoreResult<Option<String>> {
-    Ok(consents::table
+) -> StoreResult<Option<Scope>> {
+    let scope: Option<String> = consents::table
         .find((user.as_str(), client.as_str()))
         .select(consents::scope)
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(scope.as_deref().map(Scope::parse))
 }
 
 /// Remembers (replaces) a consent. The multi-backend has no upsert: delete, then insert, in the
@@ -198,7 +199,7 @@ pub fn put_consent(
     conn: &mut DbConn,
     user: &UserId,
     client: &ClientId,
-    scope: &str,
+    scope: &Scope,
     now: UnixTime,
 ) -> StoreResult<()> {
     diesel::delete(consents::table.find((user.as_str(), client.as_str()))).execute(conn)?;
@@ -206,7 +207,7 @@ pub fn put_consent(
         .values((
             consents::user_id.eq(user.as_str()),
             consents::client_id.eq(client.as_str()),
-            consents::scope.eq(scope),
+            consents::scope.eq(scope.to_delimited()),
             consents::created.eq(now),
         ))
         .execute(conn)?;

@@ -56,6 +56,18 @@ impl From<diesel::result::Error> for StoreError {
     }
 }
 
+/// Inside [`Store::write`]: the work's own error, or diesel's from beginning or committing.
+enum TransactionError<E> {
+    Work(E),
+    Database(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TransactionError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TransactionError::Database(e)
+    }
+}
+
 /// Result of repository functions.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -121,10 +133,11 @@ impl Store {
         work(&mut conn)
     }
 
-    /// Runs `work` in one transaction; rolled back when it returns an error.
+    /// Runs `work` in one transaction; rolled back when it returns an error. Errors of the
+    /// transaction itself (begin, commit) come back as [`StoreError`]s, so no caller sees diesel.
     pub fn write<T, E>(&self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.conn()?;
         // A poisoned lock only means another writer panicked; the database itself is consistent.
@@ -132,7 +145,12 @@ impl Store {
             Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
-        (*conn).transaction(work)
+        (*conn)
+            .transaction(|c| work(c).map_err(TransactionError::Work))
+            .map_err(|e| match e {
+                TransactionError::Work(e) => e,
+                TransactionError::Database(e) => E::from(StoreError::from(e)),
+            })
     }
 
     /// Whether the database answers (for `/readyz`).

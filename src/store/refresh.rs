@@ -6,7 +6,7 @@ use super::schema::refresh_tokens;
 use super::{DbConn, StoreResult};
 use crate::clock::UnixTime;
 use crate::domain::refresh::RefreshToken;
-use crate::domain::{ClientId, UserId};
+use crate::domain::{ClientId, Scope, UserId};
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -33,7 +33,7 @@ impl From<Row> for RefreshToken {
             family_id: r.family_id,
             client_id: ClientId::from_stored(r.client_id),
             user_id: UserId::from_stored(r.user_id),
-            scope: r.scope,
+            scope: Scope::parse(&r.scope),
             sid: r.sid,
             auth_time: r.auth_time,
             created: r.created,
@@ -52,7 +52,7 @@ pub fn insert(conn: &mut DbConn, t: &RefreshToken) -> StoreResult<()> {
             family_id: t.family_id.clone(),
             client_id: t.client_id.as_str().to_owned(),
             user_id: t.user_id.as_str().to_owned(),
-            scope: t.scope.clone(),
+            scope: t.scope.to_delimited(),
             sid: t.sid.clone(),
             auth_time: t.auth_time,
             created: t.created,

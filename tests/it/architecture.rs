@@ -54,11 +54,6 @@ fn pure_layers_import_no_framework() {
 fn only_the_store_uses_diesel() {
     for layer in ["http", "service", "crypto", "domain", "oauth", "oidc"] {
         let bad = offenders(layer, &["diesel"]);
-        // The service layer may name diesel's error type to convert it, nothing else.
-        let bad: Vec<_> = bad
-            .into_iter()
-            .filter(|l| !(layer == "service" && l.contains("diesel::result::Error")))
-            .collect();
         assert!(
             bad.is_empty(),
             "{layer}/ must not use diesel:\n{}",

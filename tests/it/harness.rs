@@ -272,41 +272,42 @@ pub fn redact(mut v: Value) -> Value {
     v
 }
 
-/// A management API access token for any tenant, roles and (optionally) signed-in user, signed
-/// with this server's own active key: for callers the token endpoint cannot produce (a tenant
-/// that does not exist, a user).
+/// A management API access token for any tenant, roles and (optionally) signed-in user, issued by
+/// the server's own issuer (`service::token::issue`) with its active key: for callers the token
+/// endpoint cannot produce (a tenant that does not exist, a user without a sign-in).
 pub fn signed_token(
     server: &TestServer,
     tid: &str,
     role_types: &[&str],
     user: Option<&str>,
 ) -> String {
-    use portcullis::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+    use portcullis::domain::{ClientId, Scope, TenantId, UserId};
+    use portcullis::service::token::{issue, AccessGrant, SignIn};
     let ctx = &server.ctx;
-    let now = ctx.now();
-    let client_id = uuid::Uuid::new_v4().to_string();
-    let claims = AccessTokenClaims {
-        iss: ctx.config.issuer(),
-        aud: ctx.config.api_scope.clone(),
-        sub: user.unwrap_or(&client_id).to_owned(),
-        client_id: client_id.clone(),
-        tid: tid.to_owned(),
-        scope: ctx.config.api_scope.clone(),
-        role: Vec::new(),
-        role_type: role_types.iter().map(|r| (*r).to_owned()).collect(),
-        iat: now,
-        nbf: now,
-        exp: now + 600,
-        jti: uuid::Uuid::new_v4().simple().to_string(),
-        auth_time: user.map(|_| now),
-        sid: None,
-        idp: user.map(|_| "local".to_owned()),
+    let tenant_id = TenantId::parse(tid).expect("a GUID tenant id");
+    let client_id = ClientId::generate();
+    let scope = Scope::of([ctx.config.api_scope.as_str()]);
+    let user = user.map(|id| {
+        let id = UserId::parse(id).expect("a GUID user id");
+        ctx.store
+            .read(|conn| portcullis::store::users::get(conn, &tenant_id, &id))
+            .expect("reading the user")
+            .expect("the user exists")
+    });
+    let grant = AccessGrant {
+        tenant_id: &tenant_id,
+        client_id: &client_id,
+        lifetime: 600,
+        scope: &scope,
+        role_ids: &[],
+        role_type_ids: role_types.iter().map(|r| (*r).to_owned()).collect(),
+        sign_in: user.as_ref().map(|user| SignIn {
+            user,
+            sid: "",
+            auth_time: ctx.now(),
+        }),
     };
-    let key = ctx
-        .keys
-        .active(ctx.config.access_token_alg, now)
-        .expect("an active signing key");
-    portcullis::crypto::sign_jwt(&claims, ACCESS_TOKEN_TYP, &key).expect("signing")
+    issue::access_token(ctx, &grant).expect("issuing").token
 }
 
 /// A response read whole: status, headers, raw text and JSON body (`Null` when empty).
@@ -408,7 +409,7 @@ pub async fn plant_code(
         client_id: portcullis::domain::ClientId::from_stored(client.to_owned()),
         user_id: portcullis::domain::UserId::from_stored(user.to_owned()),
         redirect_uri: redirect.to_owned(),
-        scope: scope.to_owned(),
+        scope: portcullis::domain::Scope::parse(scope),
         nonce: None,
         code_challenge: None,
         sid: String::new(),

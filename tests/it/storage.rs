@@ -191,3 +191,98 @@ async fn expired_grant_artefacts_are_purged_in_batches_and_live_ones_stay() {
     assert!(purged.4, "an unexpired revocation must stay");
     assert!(!purged.5, "an expired revocation entry must go");
 }
+
+/// Runs SQL on the suite's database with a connection of its own.
+fn execute_sql(database_url: &str, sql: &str) {
+    match database_url.strip_prefix("sqlite://") {
+        Some(path) => SqliteConnection::establish(path)
+            .unwrap()
+            .batch_execute(sql),
+        None => PgConnection::establish(database_url)
+            .unwrap()
+            .batch_execute(sql),
+    }
+    .unwrap();
+}
+
+#[derive(QueryableByName)]
+struct StoredHash {
+    #[diesel(sql_type = Text)]
+    secret_hash: String,
+}
+
+fn stored_secret_hash(database_url: &str, client_id: &str) -> String {
+    let query = diesel::sql_query("SELECT secret_hash FROM client_secrets WHERE client_id = $1")
+        .bind::<Text, _>(client_id);
+    let rows: Vec<StoredHash> = match database_url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let query =
+                diesel::sql_query("SELECT secret_hash FROM client_secrets WHERE client_id = ?")
+                    .bind::<Text, _>(client_id);
+            query.load(&mut SqliteConnection::establish(path).unwrap())
+        }
+        None => query.load(&mut PgConnection::establish(database_url).unwrap()),
+    }
+    .unwrap();
+    assert_eq!(rows.len(), 1, "one secret");
+    rows.into_iter().next().unwrap().secret_hash
+}
+
+#[tokio::test]
+async fn client_secret_hashes_migrate_from_hex_to_base64url_and_back() {
+    use base64::Engine;
+    use sha2::Digest;
+    const MIGRATION: &str = "2026-11-29-000005_secret_hash_base64url";
+    let (up, down) = match pg_url() {
+        None => (
+            include_str!("../../migrations/sqlite/2026-11-29-000005_secret_hash_base64url/up.sql"),
+            include_str!(
+                "../../migrations/sqlite/2026-11-29-000005_secret_hash_base64url/down.sql"
+            ),
+        ),
+        Some(_) => (
+            include_str!(
+                "../../migrations/postgres/2026-11-29-000005_secret_hash_base64url/up.sql"
+            ),
+            include_str!(
+                "../../migrations/postgres/2026-11-29-000005_secret_hash_base64url/down.sql"
+            ),
+        ),
+    };
+    let server = TestServer::spawn().await;
+    let url = server.ctx.config.database_url.clone();
+    let (client, secret) = (
+        server.admin.admin_client_id.clone(),
+        server.admin.admin_client_secret.clone(),
+    );
+    let digest = sha2::Sha256::digest(secret.as_bytes());
+    let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let token_status = || async {
+        crate::harness::http()
+            .post(server.token_url())
+            .basic_auth(&client, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+
+    assert_eq!(
+        stored_secret_hash(&url, &client),
+        b64url,
+        "new secrets are stored as base64url"
+    );
+    assert_eq!(token_status().await, 200);
+
+    // As a database written before {MIGRATION} holds it: hex, which no longer authenticates.
+    execute_sql(&url, down);
+    assert_eq!(stored_secret_hash(&url, &client), hex, "{MIGRATION} down");
+    assert_eq!(token_status().await, 401);
+
+    execute_sql(&url, up);
+    assert_eq!(stored_secret_hash(&url, &client), b64url, "{MIGRATION} up");
+    assert_eq!(token_status().await, 200);
+}

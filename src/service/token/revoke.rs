@@ -4,9 +4,9 @@
 //! answered with success and nothing happens (RFC 7009 §2.2: the client cannot act on the
 //! difference, and the answer must not reveal other clients' tokens).
 
-use super::token::{authenticate_form, ClientAnswer, TokenError};
-use super::Context;
-use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+use super::super::{Context, ServiceError};
+use super::{authenticate_form, verify_access_token, ClientAnswer, TokenError};
+use crate::oauth::access_token::AccessTokenClaims;
 use crate::store;
 
 /// What a presented token turned out to be.
@@ -22,14 +22,8 @@ enum Presented {
 /// Identifies a presented token: a JWT access token of ours, else a stored refresh token (looked
 /// up by its hash). `token_type_hint` (RFC 7009 §2.1) would only order the search; both kinds are
 /// cheap to tell apart, so it is not needed.
-fn identify(ctx: &Context, token: &str) -> Result<Presented, super::ServiceError> {
-    if let Ok(claims) = ctx.keys.verifier().verify::<AccessTokenClaims>(
-        token,
-        Some(ACCESS_TOKEN_TYP),
-        &ctx.config.issuer(),
-        &ctx.config.api_scope,
-        ctx.now(),
-    ) {
+fn identify(ctx: &Context, token: &str) -> Result<Presented, ServiceError> {
+    if let Ok(claims) = verify_access_token(ctx, token) {
         return Ok(Presented::AccessToken(Box::new(claims)));
     }
     let hash = crate::crypto::secrets::sha256_b64url(token);
@@ -76,6 +70,6 @@ pub fn revoke(
     }
     Ok(ClientAnswer {
         value: (),
-        cors_origins: super::token::cors_origins(&request.client),
+        cors_origins: request.client.cors_origins(),
     })
 }

@@ -4,9 +4,10 @@
 //! signed by someone else, expired, revoked, or issued in another tenant — is `{"active":false}`
 //! (RFC 7662 §2.2: the response says nothing about why).
 
-use super::token::{authenticate_form, ClientAnswer, TokenError};
-use super::Context;
-use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+use super::super::Context;
+use super::{authenticate_form, verify_access_token, ClientAnswer, TokenError};
+use crate::domain::Scope;
+use crate::oauth::access_token::AccessTokenClaims;
 use crate::oauth::OAuthError;
 use crate::store;
 use serde::Serialize;
@@ -22,7 +23,7 @@ pub struct Introspection {
 /// The members of an active token's introspection response.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct ActiveToken {
-    pub scope: String,
+    pub scope: Scope,
     pub client_id: String,
     pub sub: String,
     pub aud: String,
@@ -87,14 +88,7 @@ pub fn introspect(
         .form
         .require("token")
         .map_err(|e| request.fail(e.into()))?;
-    let verified = ctx.keys.verifier().verify::<AccessTokenClaims>(
-        token,
-        Some(ACCESS_TOKEN_TYP),
-        &ctx.config.issuer(),
-        &ctx.config.api_scope,
-        ctx.now(),
-    );
-    let answer = match verified {
+    let answer = match verify_access_token(ctx, token) {
         Ok(claims) if claims.tid == request.client.tenant_id.as_str() => {
             let revoked = ctx
                 .store
@@ -110,6 +104,6 @@ pub fn introspect(
     };
     Ok(ClientAnswer {
         value: answer,
-        cors_origins: super::token::cors_origins(&request.client),
+        cors_origins: request.client.cors_origins(),
     })
 }

@@ -1,0 +1,88 @@
+//! Client authentication at the token, revocation and introspection endpoints (SPEC §4.1): the
+//! client is read once by id with its secrets and roles; a presented secret is hashed once and
+//! compared in constant time with every live secret.
+
+use super::super::{Context, ServiceError};
+use super::TokenError;
+use crate::crypto::secrets::SecretHash;
+use crate::domain::{ClientId, TokenClient};
+use crate::oauth::client_auth::{presented_client, PresentedClient};
+use crate::oauth::form::FormParams;
+use crate::oauth::OAuthError;
+
+/// A form request of an endpoint where the client authenticates like at the token endpoint
+/// (revocation, introspection; SPEC §4.1), after client authentication succeeded.
+/// CAUTION: no `Debug` — the form may hold `client_secret`.
+pub struct AuthenticatedForm {
+    pub form: FormParams,
+    pub presented: PresentedClient,
+    pub client: TokenClient,
+}
+
+impl AuthenticatedForm {
+    /// A failure after authentication: rendered like a token error, with the client's origins.
+    pub fn fail(&self, error: ServiceError) -> TokenError {
+        TokenError {
+            error,
+            used_basic: matches!(self.presented, PresentedClient::Basic { .. }),
+            cors_origins: self.client.cors_origins(),
+        }
+    }
+}
+
+/// Parses the form and authenticates the client of a revocation or introspection request.
+pub fn authenticate_form(
+    ctx: &Context,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<AuthenticatedForm, TokenError> {
+    let form = FormParams::parse(body)?;
+    let presented = presented_client(authorization, &form)?.ok_or_else(|| {
+        TokenError::from(OAuthError::invalid_client(
+            "the client did not authenticate",
+        ))
+    })?;
+    let client = authenticate(ctx, &presented).map_err(|error| TokenError {
+        error,
+        used_basic: matches!(presented, PresentedClient::Basic { .. }),
+        cors_origins: Vec::new(),
+    })?;
+    Ok(AuthenticatedForm {
+        form,
+        presented,
+        client,
+    })
+}
+
+/// Loads the client and checks its credentials. Unknown client, disabled client and wrong secret
+/// all give the same `invalid_client`, so the answer reveals nothing about which it was.
+pub fn authenticate(
+    ctx: &Context,
+    presented: &PresentedClient,
+) -> Result<TokenClient, ServiceError> {
+    let invalid = || OAuthError::invalid_client("client authentication failed").into();
+    let id = ClientId::parse(presented.client_id()).map_err(|_| invalid())?;
+    let client = ctx
+        .store
+        .read(|conn| crate::store::clients::load_for_token(conn, &id))?
+        .ok_or_else(invalid)?;
+    if !client.enabled {
+        return Err(invalid());
+    }
+    match presented.secret() {
+        Some(secret) => {
+            // Compare with every live secret without stopping early: constant work per client.
+            let presented_hash = SecretHash::of(secret);
+            let matched = client.live_secrets(ctx.now()).fold(false, |found, s| {
+                found | presented_hash.equals_stored(&s.secret_hash)
+            });
+            if !matched {
+                return Err(invalid());
+            }
+        }
+        // A public client: only kinds without secrets may omit one.
+        None if client.kind.has_secrets() => return Err(invalid()),
+        None => {}
+    }
+    Ok(client)
+}

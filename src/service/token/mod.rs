@@ -1,0 +1,112 @@
+//! The token use cases (RFC 6749 §3.2, RFC 7009, RFC 7662): client authentication
+//! ([`client_auth`]), the one issuer ([`issue`]), and one file per grant or endpoint that calls
+//! them. This is the hot path: one indexed read, a SHA-256 per stored secret, one signature with a
+//! key parsed once.
+
+pub mod client_auth;
+mod client_credentials;
+mod code;
+pub mod introspect;
+pub mod issue;
+mod refresh;
+pub mod revoke;
+
+pub use client_auth::{authenticate, authenticate_form, AuthenticatedForm};
+pub use issue::{verify_access_token, AccessGrant, AccessToken, SignIn, TokenResponse};
+
+use super::ServiceError;
+use crate::oauth::client_auth::{presented_client, PresentedClient};
+use crate::oauth::form::FormParams;
+use crate::oauth::{ErrorCode, OAuthError};
+
+use super::Context;
+
+/// A successful answer of an endpoint where the client authenticates (token, revocation,
+/// introspection), with the browser origins of that client (SPEC §7), so the HTTP layer can answer
+/// a cross-origin request without reading the client again.
+#[derive(Debug)]
+pub struct ClientAnswer<T> {
+    pub value: T,
+    /// The authenticated client's CORS origins (normalised; empty for most confidential clients).
+    pub cors_origins: Vec<String>,
+}
+
+/// A failed token request, with what the HTTP layer needs to render it (RFC 6749 §5.2).
+#[derive(Debug)]
+pub struct TokenError {
+    pub error: ServiceError,
+    /// The client used HTTP Basic: `invalid_client` then answers 401 with `WWW-Authenticate`.
+    pub used_basic: bool,
+    /// The CORS origins of the client, when it had authenticated before the request failed
+    /// (e.g. `invalid_grant`); empty when client authentication itself failed.
+    pub cors_origins: Vec<String>,
+}
+
+impl From<OAuthError> for TokenError {
+    fn from(e: OAuthError) -> Self {
+        TokenError {
+            error: ServiceError::OAuth(e),
+            used_basic: false,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// `invalid_grant` (RFC 6749 §5.2) with a description.
+pub(crate) fn invalid_grant(description: &str) -> ServiceError {
+    OAuthError::new(ErrorCode::InvalidGrant, description).into()
+}
+
+/// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form.
+pub fn exchange(
+    ctx: &Context,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<ClientAnswer<TokenResponse>, TokenError> {
+    let form = FormParams::parse(body)?;
+    let presented = presented_client(authorization, &form)?;
+    let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
+    let fail = |error: ServiceError| TokenError {
+        error,
+        used_basic,
+        cors_origins: Vec::new(),
+    };
+    let grant_type = form
+        .require("grant_type")
+        .map_err(|e| fail(e.into()))?
+        .to_owned();
+    if !matches!(
+        grant_type.as_str(),
+        "client_credentials" | "authorization_code" | "refresh_token"
+    ) {
+        return Err(fail(
+            OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type '{grant_type}' is not supported"),
+            )
+            .into(),
+        ));
+    }
+    let presented = presented.ok_or_else(|| {
+        fail(OAuthError::invalid_client("the client did not authenticate").into())
+    })?;
+    let client = authenticate(ctx, &presented).map_err(fail)?;
+    let result = match grant_type.as_str() {
+        "authorization_code" => code::redeem(ctx, &client, &form),
+        "refresh_token" => refresh::refresh(ctx, &client, &form),
+        _ => client_credentials::grant(ctx, &client, form.get("scope")),
+    };
+    // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
+    let cors_origins = client.cors_origins();
+    match result {
+        Ok(value) => Ok(ClientAnswer {
+            value,
+            cors_origins,
+        }),
+        Err(error) => Err(TokenError {
+            error,
+            used_basic,
+            cors_origins,
+        }),
+    }
+}
