@@ -3,11 +3,11 @@
 //! is followed only when it is registered for the client, exactly.
 
 use super::sessions;
+use super::token::issue::verify_id_token_hint;
 use super::{Context, ServiceResult};
 use crate::domain::ClientId;
 use crate::oauth::form::FormParams;
 use crate::oauth::OAuthError;
-use crate::oidc::id_token::{IdTokenClaims, ID_TOKEN_TYP};
 use crate::store;
 
 /// What the end-session endpoint answers.
@@ -19,28 +19,6 @@ pub enum LogoutOutcome {
     Confirm { request: String },
     /// Signed out: go to this URL (with `state`), or show the signed-out page.
     SignedOut { redirect_to: Option<String> },
-}
-
-/// Reads the hint's claims, checking signature, issuer and audience. CAUTION: the time check runs at
-/// the token's own `iat`, because a hint is often presented after it expired (OIDC RP-Initiated
-/// Logout §2 says the OP should accept that) — it proves who the RP is, it grants nothing.
-fn hint_claims(ctx: &Context, hint: &str) -> Option<IdTokenClaims> {
-    use base64::Engine;
-    let payload = hint.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let unverified: IdTokenClaims = serde_json::from_slice(&bytes).ok()?;
-    ctx.keys
-        .verifier()
-        .verify(
-            hint,
-            Some(ID_TOKEN_TYP),
-            &ctx.config.issuer(),
-            &unverified.aud,
-            unverified.iat,
-        )
-        .ok()
 }
 
 /// `GET/POST /identity/connect/endsession`; `confirmed` when the user pressed Sign out.
@@ -55,7 +33,7 @@ pub fn end_session(
         Err(e) => return Ok(LogoutOutcome::ErrorPage(e)),
     };
     let hint = match params.get("id_token_hint") {
-        Some(h) => match hint_claims(ctx, h) {
+        Some(h) => match verify_id_token_hint(ctx, h) {
             Some(c) => Some(c),
             None => {
                 return Ok(LogoutOutcome::ErrorPage(OAuthError::invalid_request(

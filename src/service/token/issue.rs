@@ -185,6 +185,28 @@ pub fn verify_access_token(ctx: &Context, token: &str) -> Result<AccessTokenClai
     )
 }
 
+/// Reads the claims of an `id_token_hint` (RP-Initiated Logout §2), checking signature, issuer and audience. CAUTION: the time check runs at
+/// the token's own `iat`, because a hint is often presented after it expired (OIDC RP-Initiated
+/// Logout §2 says the OP should accept that) — it proves who the RP is, it grants nothing.
+pub fn verify_id_token_hint(ctx: &Context, hint: &str) -> Option<IdTokenClaims> {
+    use base64::Engine;
+    let payload = hint.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let unverified: IdTokenClaims = serde_json::from_slice(&bytes).ok()?;
+    ctx.keys
+        .verifier()
+        .verify(
+            hint,
+            Some(ID_TOKEN_TYP),
+            &ctx.config.issuer(),
+            &unverified.aud,
+            unverified.iat,
+        )
+        .ok()
+}
+
 /// The token endpoint's answer for a user's sign-in at `client`: the access token, and the ID
 /// token when `openid` was granted. Used by the code and refresh grants.
 pub(crate) fn user_token_response(
