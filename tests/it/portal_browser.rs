@@ -561,10 +561,26 @@ async fn browse_as_member(c: Client, s: Scenario, listed: String) {
 // ---------------------------------------------------------------------------------------------
 // Steps a person takes.
 
-/// Opens the portal and signs in on the identity "Sign in" page (SPEC §5).
+/// Opens the portal and signs in on the identity "Sign in" page (SPEC §5, §11): the portal sends
+/// the browser to `/identity/account/login` with the portal as the return URL.
 async fn sign_in(c: &Client, s: &Scenario) {
     c.goto(&s.portal).await.unwrap();
     wait_named(c, None, Role::Heading, "Sign in").await;
+    let login = c.current_url().await.unwrap();
+    assert_eq!(
+        login.path(),
+        "/identity/account/login",
+        "not the identity login page: {login}"
+    );
+    assert_eq!(
+        login
+            .query_pairs()
+            .find(|(k, _)| k == "return_url")
+            .map(|(_, v)| v.into_owned())
+            .as_deref(),
+        Some("/portal"),
+        "{login}"
+    );
     fill_named(c, None, Role::Field, "Email", &s.email).await;
     fill_named(c, None, Role::Field, "Password", &s.password).await;
     click_named(c, None, Role::Button, "Sign in").await;
