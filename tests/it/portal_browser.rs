@@ -26,7 +26,8 @@
 use crate::harness::{http, TestServer, TENANT_MEMBER};
 use crate::webdriver::{
     browser_available, cdp, click_named, fill_named, find_all_named, run_flow, screenshot,
-    screenshot_dir, text_of_body, wait_gone, wait_named, where_we_are, Driver, Role, STEP,
+    screenshot_dir, text_of_body, wait_gone, wait_named, where_we_are, Driver, Role, ALL_ROLES,
+    STEP,
 };
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::Client;
@@ -680,8 +681,11 @@ async fn select_state(select: &Element) -> (Vec<String>, String) {
 }
 
 /// Types `url` into the field `label` and presses its + button (`button`); the URL is then listed
-/// on the page (as text, not only as a field's value).
+/// on the page (as text, not only as a field's value). The label names exactly one element, the
+/// textbox: the list of added URLs has a name of its own (SPEC §11).
 async fn add_url(c: &Client, label: &str, button: &str, url: &str) {
+    wait_named(c, None, Role::Field, label).await;
+    assert_one_named(c, label).await;
     fill_named(c, None, Role::Field, label, url).await;
     let plus = wait_named(c, None, Role::Button, button).await;
     assert_eq!(
@@ -691,6 +695,21 @@ async fn add_url(c: &Client, label: &str, button: &str, url: &str) {
     );
     click_named(c, None, Role::Button, button).await;
     wait_for_text_in_page(c, url).await;
+    assert_one_named(c, label).await;
+}
+
+/// Asserts that exactly one rendered element, of any role, has the accessible name `name`.
+async fn assert_one_named(c: &Client, name: &str) {
+    let mut found = 0;
+    for role in ALL_ROLES {
+        found += find_all_named(c, None, role, name).await.len();
+    }
+    assert_eq!(
+        found,
+        1,
+        "{name:?} names {found} elements; {}",
+        where_we_are(c).await
+    );
 }
 
 /// Clicks a copy button and reads what it put on the clipboard.

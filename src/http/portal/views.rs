@@ -71,6 +71,8 @@ pub struct UrlList {
     /// Form field name of the entries (`redirect`, `logout`, `cors`); the typed one is `{key}_new`.
     pub key: &'static str,
     pub label: &'static str,
+    /// The accessible name of the list of added entries (not the textbox's).
+    pub list_label: &'static str,
     /// The + button's accessible name.
     pub add_label: &'static str,
     pub values: Vec<String>,

@@ -19,6 +19,9 @@ pub(super) struct ListSpec {
     key: &'static str,
     /// The textbox's label.
     label: &'static str,
+    /// The accessible name of the list of added entries: not the textbox's (SPEC §11: an
+    /// accessible name belongs to one control).
+    list_label: &'static str,
     /// The + button's accessible name.
     add_label: &'static str,
     pub(super) field: Field,
@@ -28,18 +31,21 @@ pub(super) const LISTS: [ListSpec; 3] = [
     ListSpec {
         key: "redirect",
         label: "Allowed Redirect URL(s)",
+        list_label: "Redirect URLs added",
         add_label: "Add Redirect URL",
         field: Field::RedirectUris,
     },
     ListSpec {
         key: "logout",
         label: "Allowed Logout Redirect URL(s)",
+        list_label: "Logout Redirect URLs added",
         add_label: "Add Logout Redirect URL",
         field: Field::LogoutRedirectUris,
     },
     ListSpec {
         key: "cors",
         label: "Allowed CORS Origin(s)",
+        list_label: "CORS Origins added",
         add_label: "Add CORS Origin",
         field: Field::CorsOrigins,
     },
@@ -183,6 +189,7 @@ fn add_page(
         .map(|(i, spec)| UrlList {
             key: spec.key,
             label: spec.label,
+            list_label: spec.list_label,
             add_label: spec.add_label,
             values: f.lists[i].0.clone(),
             pending: f.lists[i].1.clone(),
