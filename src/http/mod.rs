@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod body;
+pub mod browser;
 pub mod cors;
 pub mod discovery;
 pub mod errors;

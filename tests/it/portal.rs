@@ -1,5 +1,5 @@
-//! The administrator portal (SPEC §11) as a browser without JavaScript sees it: sign-in with the
-//! login page of §5, the Clients pages and the three Add Client procedures end to end (a created
+//! The administrator portal (SPEC §11) as a browser without JavaScript sees it: sign-in through
+//! the identity login page of §5 with a local return URL (and never an open redirect), the Clients pages and the three Add Client procedures end to end (a created
 //! client-credentials secret authenticates at the token endpoint; a secret is shown once and never
 //! again), validation next to the field with nothing saved, Add Secret / Remove, Edit / Delete,
 //! Users and Roles, CSRF on every form, and read-only pages for members without Tenant
@@ -29,20 +29,47 @@ fn field_error(html: &str, id: &str) -> Option<String> {
     Some(html[start..start + len].to_owned())
 }
 
-async fn sign_in(server: &TestServer, b: &reqwest::Client, email: &str, password: &str) -> Page {
-    let login = get(b, &server.url("/portal/login")).await;
+/// The identity login page for a portal visitor who asked for `return_url`.
+fn login_location(return_url: &str) -> String {
+    format!(
+        "/identity/account/login?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("return_url", return_url)
+            .finish()
+    )
+}
+
+/// Opens `path` without a session, follows the redirect to the identity login page and signs in
+/// there; returns the login POST's answer.
+async fn sign_in_from(
+    server: &TestServer,
+    b: &reqwest::Client,
+    path: &str,
+    email: &str,
+    password: &str,
+) -> Page {
+    let res = get(b, &server.url(path)).await;
+    assert_eq!(res.status, 302, "{path}: {}", res.text);
+    assert_eq!(res.location(), login_location(path), "{path}");
+    let login = get(b, &server.url(res.location())).await;
     assert_eq!(login.status, 200, "{}", login.text);
+    assert_eq!(login.hidden("return_url"), path);
     post(
         b,
-        &server.url("/portal/account/login"),
+        &server.url("/identity/account/login"),
         &[
             ("username", email),
             ("password", password),
-            ("request", &login.hidden("request")),
+            ("return_url", &login.hidden("return_url")),
             ("csrf", &login.hidden("csrf")),
         ],
     )
     .await
+}
+
+/// Signs in through the identity login page, starting from the Clients page.
+async fn sign_in(server: &TestServer, b: &reqwest::Client, email: &str, password: &str) -> Page {
+    sign_in_from(server, b, "/portal/clients", email, password).await
 }
 
 /// A browser signed in as the bootstrap administrator.
@@ -114,13 +141,13 @@ async fn without_a_session_every_page_sends_the_browser_to_the_sign_in_page() {
     for path in GET_PAGES {
         let res = get(&b, &server.url(path)).await;
         assert_eq!(res.status, 302, "{path}: {}", res.text);
-        assert_eq!(res.location(), "/portal/login", "{path}");
+        assert_eq!(res.location(), login_location(path), "{path}");
     }
     let res = get(&b, &server.url("/portal?tenant=abc")).await;
-    assert_eq!(res.location(), "/portal/login?tenant=abc");
+    assert_eq!(res.location(), login_location("/portal?tenant=abc"));
 
-    // The login page is the one of SPEC §5, posting to the portal.
-    let login = get(&b, &server.url("/portal/login?tenant=abc")).await;
+    // The login page is the identity one of SPEC §5, carrying the portal page to come back to.
+    let login = get(&b, &server.url(res.location())).await;
     assert_eq!(login.status, 200);
     for needle in [
         "<h1>Sign in</h1>",
@@ -129,12 +156,12 @@ async fn without_a_session_every_page_sends_the_browser_to_the_sign_in_page() {
         "<label for=\"password\">Password</label>",
         "name=\"password\"",
         "<button type=\"submit\">Sign in</button>",
-        "action=\"/portal/account/login\"",
-        "href=\"/portal/static/site.css\"",
+        "action=\"/identity/account/login\"",
+        "href=\"/identity/static/site.css\"",
     ] {
         assert!(login.text.contains(needle), "{needle}: {}", login.text);
     }
-    assert_eq!(login.hidden("request"), "abc");
+    assert_eq!(login.hidden("return_url"), "/portal?tenant=abc");
     assert_eq!(login.hidden("csrf").len(), 43);
     assert_eq!(login.header("x-frame-options"), "DENY");
     assert_eq!(login.header("x-content-type-options"), "nosniff");
@@ -142,24 +169,44 @@ async fn without_a_session_every_page_sends_the_browser_to_the_sign_in_page() {
     assert!(login
         .header("content-security-policy")
         .contains("frame-ancestors 'none'"));
+    // The portal has no login page of its own.
+    assert_eq!(get(&b, &server.url("/portal/login")).await.status, 404);
 
-    // POSTs without a session (but with the CSRF pair) also go to sign-in.
+    // POSTs without a session (but with the portal's CSRF pair, kept from before signing out)
+    // also go to sign-in, coming back to the portal's start.
+    let res = sign_in(
+        &server,
+        &b,
+        &server.admin.admin_email,
+        &server.admin.admin_password,
+    )
+    .await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    let clients = page(&server, &b, "/portal/clients").await;
+    let out = submit(&server, &b, &clients, "/portal/logout", &[]).await;
+    assert_eq!(out.status, 302);
     for path in [
         "/portal/clients/add",
         "/portal/clients/delete",
         "/portal/users/add",
         "/portal/roles/add",
     ] {
-        let res = submit(&server, &b, &login, path, &[("type", "cc")]).await;
+        let res = submit(&server, &b, &clients, path, &[("type", "cc")]).await;
         assert_eq!(res.status, 302, "{path}: {}", res.text);
-        assert_eq!(res.location(), "/portal/login");
+        assert_eq!(res.location(), login_location("/portal"));
     }
     for asset in [
-        "/portal/static/site.css",
+        "/identity/static/site.css",
         "/portal/static/portal.css",
         "/portal/static/portal.js",
     ] {
-        assert_eq!(get(&b, &server.url(asset)).await.status, 200, "{asset}");
+        let res = get(&b, &server.url(asset)).await;
+        assert_eq!(res.status, 200, "{asset}");
+        assert_eq!(
+            res.header("cache-control"),
+            "public, max-age=3600",
+            "{asset}"
+        );
     }
 }
 
@@ -220,11 +267,15 @@ async fn the_administrator_signs_in_uses_the_menu_and_signs_out() {
     );
     assert_eq!(clients.header("cache-control"), "no-store");
 
+    // One stylesheet for the identity pages and the portal.
+    assert!(clients.text.contains("href=\"/identity/static/site.css\""));
+
     let out = submit(&server, &b, &clients, "/portal/logout", &[]).await;
     assert_eq!(out.status, 302);
-    assert_eq!(out.location(), "/portal/login");
+    assert_eq!(out.location(), login_location("/portal"));
     let after = get(&b, &server.url("/portal/clients")).await;
     assert_eq!(after.status, 302);
+    assert_eq!(after.location(), login_location("/portal/clients"));
 }
 
 #[tokio::test]
@@ -241,7 +292,7 @@ async fn every_portal_form_needs_the_csrf_pair() {
         "/portal/users/remove",
         "/portal/roles/add",
         "/portal/logout",
-        "/portal/account/login",
+        "/identity/account/login",
     ] {
         let res = post(&b, &server.url(path), &[("type", "cc"), ("name", "x")]).await;
         assert_eq!(res.status, 400, "{path}: {}", res.text);
@@ -949,4 +1000,115 @@ async fn a_member_without_the_administrator_role_sees_read_only_pages() {
     }
     // Nothing changed.
     assert_eq!(api_list(&server, "/ClientCredentialClients").await.len(), 1);
+}
+
+#[tokio::test]
+async fn after_signing_in_the_visitor_lands_on_the_page_asked_for() {
+    let server = TestServer::spawn().await;
+    let b = browser();
+    let id = &server.admin.admin_client_id;
+    let asked = format!("/portal/clients?type=cc&id={id}");
+    let res = sign_in_from(
+        &server,
+        &b,
+        &asked,
+        &server.admin.admin_email,
+        &server.admin.admin_password,
+    )
+    .await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    assert_eq!(res.location(), asked);
+    let shown = page(&server, &b, &asked).await;
+    assert!(
+        shown.text.contains("aria-label=\"Details\""),
+        "{}",
+        shown.text
+    );
+
+    // A wrong password keeps the return URL on the page shown again.
+    let other = browser();
+    let wrong = sign_in_from(
+        &server,
+        &other,
+        "/portal/users",
+        &server.admin.admin_email,
+        "not the password",
+    )
+    .await;
+    assert_eq!(wrong.status, 200);
+    assert!(wrong.text.contains("Invalid email or password."));
+    assert_eq!(wrong.hidden("return_url"), "/portal/users");
+    let res = post(
+        &other,
+        &server.url("/identity/account/login"),
+        &[
+            ("username", server.admin.admin_email.as_str()),
+            ("password", server.admin.admin_password.as_str()),
+            ("return_url", &wrong.hidden("return_url")),
+            ("csrf", &wrong.hidden("csrf")),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    assert_eq!(res.location(), "/portal/users");
+}
+
+#[tokio::test]
+async fn a_return_url_that_is_not_a_local_portal_page_is_refused_and_never_followed() {
+    let server = TestServer::spawn().await;
+    let b = browser();
+    // A good login page, for its CSRF pair.
+    let good = get(&b, &server.url(&login_location("/portal"))).await;
+    assert_eq!(good.status, 200, "{}", good.text);
+    for bad in [
+        "https://evil.example/portal",
+        "http://127.0.0.1/portal",
+        "//evil.example/portal",
+        "///evil.example/portal",
+        "/\\evil.example/portal",
+        "\\\\evil.example\\portal",
+        "/\t/evil.example/portal",
+        "javascript:alert(1)",
+        "portal/clients",
+        "/identity/connect/endsession",
+        "/portal/../identity/error",
+        "",
+    ] {
+        let shown = get(&b, &server.url(&login_location(bad))).await;
+        assert_eq!(shown.status, 400, "GET {bad:?}: {}", shown.text);
+        assert!(shown.headers.get("location").is_none(), "{bad:?}");
+        assert!(shown.text.contains("invalid_request"), "{bad:?}");
+
+        // Posted with the right password: refused before signing in, no redirect, no session.
+        let posted = post(
+            &b,
+            &server.url("/identity/account/login"),
+            &[
+                ("username", server.admin.admin_email.as_str()),
+                ("password", server.admin.admin_password.as_str()),
+                ("return_url", bad),
+                ("csrf", &good.hidden("csrf")),
+            ],
+        )
+        .await;
+        if bad.is_empty() {
+            // No return URL at all: the form is read as an (empty) authorization request.
+            assert_eq!(posted.status, 400, "{}", posted.text);
+        } else {
+            assert_eq!(posted.status, 400, "POST {bad:?}: {}", posted.text);
+            assert!(posted.text.contains("return_url"), "{bad:?}");
+        }
+        assert!(posted.headers.get("location").is_none(), "{bad:?}");
+        assert!(
+            !posted
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("portcullis.session=")),
+            "{bad:?} signed in"
+        );
+    }
+    // Still not signed in.
+    let res = get(&b, &server.url("/portal/clients")).await;
+    assert_eq!(res.status, 302);
 }

@@ -26,7 +26,8 @@
 use crate::harness::{http, TestServer, TENANT_MEMBER};
 use crate::webdriver::{
     browser_available, cdp, click_named, fill_named, find_all_named, run_flow, screenshot,
-    screenshot_dir, text_of_body, wait_gone, wait_named, where_we_are, Driver, Role, STEP,
+    screenshot_dir, text_of_body, wait_gone, wait_named, where_we_are, Driver, Role, ALL_ROLES,
+    STEP,
 };
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::Client;
@@ -561,10 +562,26 @@ async fn browse_as_member(c: Client, s: Scenario, listed: String) {
 // ---------------------------------------------------------------------------------------------
 // Steps a person takes.
 
-/// Opens the portal and signs in on the identity "Sign in" page (SPEC §5).
+/// Opens the portal and signs in on the identity "Sign in" page (SPEC §5, §11): the portal sends
+/// the browser to `/identity/account/login` with the portal as the return URL.
 async fn sign_in(c: &Client, s: &Scenario) {
     c.goto(&s.portal).await.unwrap();
     wait_named(c, None, Role::Heading, "Sign in").await;
+    let login = c.current_url().await.unwrap();
+    assert_eq!(
+        login.path(),
+        "/identity/account/login",
+        "not the identity login page: {login}"
+    );
+    assert_eq!(
+        login
+            .query_pairs()
+            .find(|(k, _)| k == "return_url")
+            .map(|(_, v)| v.into_owned())
+            .as_deref(),
+        Some("/portal"),
+        "{login}"
+    );
     fill_named(c, None, Role::Field, "Email", &s.email).await;
     fill_named(c, None, Role::Field, "Password", &s.password).await;
     click_named(c, None, Role::Button, "Sign in").await;
@@ -664,8 +681,11 @@ async fn select_state(select: &Element) -> (Vec<String>, String) {
 }
 
 /// Types `url` into the field `label` and presses its + button (`button`); the URL is then listed
-/// on the page (as text, not only as a field's value).
+/// on the page (as text, not only as a field's value). The label names exactly one element, the
+/// textbox: the list of added URLs has a name of its own (SPEC §11).
 async fn add_url(c: &Client, label: &str, button: &str, url: &str) {
+    wait_named(c, None, Role::Field, label).await;
+    assert_one_named(c, label).await;
     fill_named(c, None, Role::Field, label, url).await;
     let plus = wait_named(c, None, Role::Button, button).await;
     assert_eq!(
@@ -675,6 +695,21 @@ async fn add_url(c: &Client, label: &str, button: &str, url: &str) {
     );
     click_named(c, None, Role::Button, button).await;
     wait_for_text_in_page(c, url).await;
+    assert_one_named(c, label).await;
+}
+
+/// Asserts that exactly one rendered element, of any role, has the accessible name `name`.
+async fn assert_one_named(c: &Client, name: &str) {
+    let mut found = 0;
+    for role in ALL_ROLES {
+        found += find_all_named(c, None, role, name).await.len();
+    }
+    assert_eq!(
+        found,
+        1,
+        "{name:?} names {found} elements; {}",
+        where_we_are(c).await
+    );
 }
 
 /// Clicks a copy button and reads what it put on the clipboard.

@@ -982,3 +982,19 @@ async fn form_post_mode_answers_with_a_self_submitting_form_allowed_by_its_csp()
     let (status, body) = f.exchange(&code, &p.verifier).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn a_user_signed_in_at_the_identity_service_is_signed_in_to_the_portal() {
+    let f = Fixture::new().await;
+    let b = browser();
+    let p = pkce();
+    // Signed in by a relying party's authorization request (an SPA, say) ...
+    f.code_after_consent(&b, &p).await;
+    // ... the portal knows the user without another login (SPEC §11).
+    let clients = get(&b, &f.server.url("/portal/clients")).await;
+    assert_eq!(clients.status, 200, "{}", clients.text);
+    assert!(clients.text.contains("<h1>Clients</h1>"));
+    assert!(clients.text.contains(f.email()), "{}", clients.text);
+    let home = get(&b, &f.server.url("/portal")).await;
+    assert_eq!(home.location(), "/portal/clients");
+}

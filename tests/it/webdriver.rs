@@ -276,6 +276,8 @@ pub enum Role {
     Heading,
     Region,
     Group,
+    /// A list (`ul`, `ol`), such as the URLs added on an Add Client page.
+    List,
 }
 
 impl Role {
@@ -295,6 +297,7 @@ impl Role {
             Role::Heading => "h1, h2, h3, h4, h5, h6, [role=heading]",
             Role::Region => "section, [role=region]",
             Role::Group => "fieldset, details, [role=group]",
+            Role::List => "ul, ol, [role=list]",
         }
     }
 
@@ -350,6 +353,18 @@ async fn named(c: &Client, within: Option<&Element>, role: Role) -> Vec<(String,
     }
     out
 }
+
+/// Every role there is to look for.
+pub const ALL_ROLES: [Role; 8] = [
+    Role::Button,
+    Role::Link,
+    Role::Field,
+    Role::Checkbox,
+    Role::Heading,
+    Role::Region,
+    Role::Group,
+    Role::List,
+];
 
 /// Every rendered element of `role` named `name` below `within` (or anywhere), right now.
 pub async fn find_all_named(

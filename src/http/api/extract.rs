@@ -5,6 +5,7 @@ use super::super::body::{read_body, API_BODY_LIMIT};
 use super::super::errors::ApiError;
 use super::super::AppState;
 use crate::domain::{Caller, ClientKind, ListQuery};
+use crate::oauth::bearer::presented_bearer;
 use crate::service::{api_auth, validate, ServiceError};
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -33,15 +34,14 @@ fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ServiceError::Unauthorized("the request has no bearer token".to_owned()))?;
-    let token = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
-        .filter(|t| !t.is_empty())
+    // The one reader of `Authorization: Bearer` (RFC 6750 §2.1), shared with userinfo.
+    let token = presented_bearer(Some(value), None)
+        .ok()
+        .flatten()
         .ok_or_else(|| {
             ServiceError::Unauthorized("the Authorization header is not a bearer token".to_owned())
         })?;
-    Ok(ApiCaller(api_auth::caller_from_bearer(&state.ctx, token)?))
+    Ok(ApiCaller(api_auth::caller_from_bearer(&state.ctx, &token)?))
 }
 
 /// The client kind a route serves (set with `app_data` on its scope).

@@ -1,13 +1,16 @@
 //! RP-initiated logout (SPEC §4.5, §5): the end-session endpoint, the confirmation page and its
 //! POST. Each handler calls `service::logout::end_session` once and renders its outcome.
 
-use super::respond::{
-    csrf_error_page, csrf_for_form, csrf_matches, form_target_source, html, oauth_error_page, page,
-    page_csp, redirect, service_error_page, session_removal, session_value, unreadable_body_page,
-};
-use super::signin::read_form;
 use super::views::{Layout, LogoutPage, SignedOutPage};
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
+use crate::http::browser::cookies::{session_removal, session_value};
+use crate::http::browser::csp::{form_target_source, page_csp};
+use crate::http::browser::csrf::csrf_for_form;
+use crate::http::browser::error_page::{
+    oauth_error_page, service_error_page, unreadable_body_page,
+};
+use crate::http::browser::form::read_params;
+use crate::http::browser::response::{html, page, redirect};
 use crate::http::{blocking, AppState};
 use crate::oauth::form::FormParams;
 use crate::service::logout::{end_session, LogoutOutcome};
@@ -17,7 +20,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 fn confirm_page(state: &AppState, req: &HttpRequest, request: &str) -> HttpResponse {
     let config = &state.ctx.config;
-    let (csrf, cookie) = match csrf_for_form(req, config) {
+    let (csrf, cookie) = match csrf_for_form(req, config, Layout::of(config).root) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
@@ -104,13 +107,10 @@ pub async fn logout(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let form = match read_form(&state, payload).await {
+    let form = match read_params(&state.ctx.config, &req, payload).await {
         Ok(f) => f,
         Err(res) => return res,
     };
-    if !csrf_matches(&req, &form) {
-        return csrf_error_page(&state.ctx.config);
-    }
     let confirmed = form.get("confirmed").is_some();
     let raw = form.get("request").unwrap_or("").as_bytes().to_vec();
     end(state, req, raw, confirmed).await

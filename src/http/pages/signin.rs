@@ -1,32 +1,38 @@
-//! The authorization endpoint and the login and consent pages (SPEC §4.3, §5): each handler reads
-//! the request, calls one `service::signin` function in one blocking unit of work and renders
-//! its outcome.
+//! The authorization endpoint and the login and consent pages (SPEC §4.3, §5, §11): each handler
+//! reads the request, calls one `service::signin` (or, for the portal, `service::portal`) function
+//! in one blocking unit of work and renders its outcome.
+//!
+//! The login page carries what the visitor came for through its POST: a relying party's
+//! authorization request (hidden field `request`, the urlencoded parameters, re-validated by the
+//! service on every step), or, for the portal, the local page to come back to (`return_url`,
+//! checked by `browser::return_url` when the page is shown and again when it is posted).
 
-use super::respond::{
-    bad_decision_page, bad_form_page, client_ip, csrf_error_page, csrf_for_form, csrf_matches,
-    form_post_csp, form_target_source, html, oauth_error_page, page, page_csp, redirect,
-    service_error_page, session_cookie, session_value, unreadable_body_page, FORM_POST_SCRIPT,
-};
 use super::views::{scope_in_words, web_url, ConsentPage, FormPostPage, Layout, LoginPage};
+use crate::http::blocking;
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
-use crate::http::{blocking, AppState};
+use crate::http::browser::client_ip;
+use crate::http::browser::cookies::{session_cookie, session_value};
+use crate::http::browser::csp::{form_post_csp, form_target_source, page_csp, FORM_POST_SCRIPT};
+use crate::http::browser::csrf::csrf_for_form;
+use crate::http::browser::error_page::{
+    oauth_error_page, service_error_page, unreadable_body_page,
+};
+use crate::http::browser::form::read_params;
+use crate::http::browser::paths::portal_root;
+use crate::http::browser::response::{html, page, redirect};
+use crate::http::browser::return_url::{self, local_return_url, tenant_choice};
+use crate::http::AppState;
 use crate::oauth::authorize::AuthorizationResponse;
 use crate::oauth::form::FormParams;
+use crate::oauth::OAuthError;
+use crate::service::portal::{self, PortalLogin};
 use crate::service::signin::{self, AuthorizeOutcome, LoginOutcome, PageClient};
 use crate::service::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-/// Reads a form body; `Err` is the page to answer with.
-pub(super) async fn read_form(
-    state: &AppState,
-    payload: web::Payload,
-) -> Result<FormParams, HttpResponse> {
-    let body = read_body(payload, FORM_BODY_LIMIT)
-        .await
-        .map_err(|_| unreadable_body_page(&state.ctx.config))?;
-    FormParams::parse(&body).map_err(|e| bad_form_page(&state.ctx.config, &e))
-}
+/// The name the login page shows for the portal ("to continue to …").
+const PORTAL_NAME: &str = "the Portcullis portal";
 
 /// The CSP sources for where a page's form may be redirected: the redirect URI of the carried
 /// authorization request (already checked against the client's registrations by the service).
@@ -56,33 +62,43 @@ pub(super) fn authorization_response(response: AuthorizationResponse) -> HttpRes
     }
 }
 
+/// What the login page carries through its POST.
+enum Carried<'a> {
+    /// A relying party's urlencoded authorization request.
+    Authorize(&'a str),
+    /// The portal page to come back to (already checked).
+    Portal(&'a str),
+}
+
 struct LoginView<'a> {
-    client: &'a PageClient,
+    client_name: &'a str,
     username: &'a str,
     message: Option<&'a str>,
-    request: &'a str,
+    carried: Carried<'a>,
 }
 
 fn login_page(state: &AppState, req: &HttpRequest, view: LoginView<'_>) -> HttpResponse {
     let config = &state.ctx.config;
-    let (csrf, cookie) = match csrf_for_form(req, config) {
+    let layout = Layout::of(config);
+    let (csrf, cookie) = match csrf_for_form(req, config, layout.root.clone()) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
-    let mut res = html(
-        StatusCode::OK,
-        &page_csp(&redirect_target(view.request)),
-        true,
-    );
+    let (request, return_url, targets) = match view.carried {
+        Carried::Authorize(request) => (request, None, redirect_target(request)),
+        Carried::Portal(back) => ("", Some(back), Vec::new()),
+    };
+    let mut res = html(StatusCode::OK, &page_csp(&targets), true);
     res.cookie(cookie);
     page(
         res,
         &LoginPage {
-            layout: Layout::of(config),
-            client_name: &view.client.name,
+            layout,
+            client_name: view.client_name,
             username: view.username,
             message: view.message,
-            request: view.request,
+            request,
+            return_url,
             csrf: &csrf,
         },
     )
@@ -96,7 +112,7 @@ fn consent_page(
     request: &str,
 ) -> HttpResponse {
     let config = &state.ctx.config;
-    let (csrf, cookie) = match csrf_for_form(req, config) {
+    let (csrf, cookie) = match csrf_for_form(req, config, Layout::of(config).root) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
@@ -138,10 +154,10 @@ fn authorize_outcome(
             state,
             req,
             LoginView {
-                client: &client,
+                client_name: &client.name,
                 username: login_hint.as_deref().unwrap_or(""),
                 message: None,
-                request: &request,
+                carried: Carried::Authorize(&request),
             },
         ),
         Ok(AuthorizeOutcome::Consent {
@@ -177,28 +193,90 @@ pub async fn authorize_post(
     }
 }
 
-/// `POST /identity/account/login`: username, password, request, csrf.
+/// The refusal of a return URL that is not a local portal page (never redirected to).
+fn refused_return_url(state: &AppState) -> HttpResponse {
+    oauth_error_page(
+        &state.ctx.config,
+        &OAuthError::invalid_request("return_url must be a local address of the portal"),
+    )
+}
+
+/// `GET /identity/account/login?return_url=/portal/...`: the Sign in page for the portal.
+pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let raw = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == return_url::FIELD)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let Some(back) = local_return_url(&raw, &portal_root(&state.ctx.config)) else {
+        return refused_return_url(&state);
+    };
+    let view = LoginView {
+        client_name: PORTAL_NAME,
+        username: "",
+        message: None,
+        carried: Carried::Portal(&back),
+    };
+    login_page(&state, &req, view)
+}
+
+/// What the visitor typed, and where from.
+struct Credentials {
+    username: String,
+    password: String,
+    ip: String,
+    old_cookie: Option<String>,
+}
+
+impl Credentials {
+    fn of(req: &HttpRequest, params: &FormParams) -> Credentials {
+        Credentials {
+            username: params.get("username").unwrap_or("").to_owned(),
+            password: params.get("password").unwrap_or("").to_owned(),
+            ip: client_ip(req),
+            old_cookie: session_value(req),
+        }
+    }
+}
+
+/// `POST /identity/account/login`: username, password, csrf, and either `request` (a relying
+/// party's authorization request) or `return_url` (a portal page).
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let form = match read_form(&state, payload).await {
-        Ok(f) => f,
+    let config = &state.ctx.config;
+    let params = match read_params(config, &req, payload).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !csrf_matches(&req, &form) {
-        return csrf_error_page(&state.ctx.config);
+    let who = Credentials::of(&req, &params);
+    match (params.get(return_url::FIELD), params.get("request")) {
+        (Some(back), None) => portal_login(&state, &req, back, who).await,
+        (_, request) => authorize_login(&state, &req, request.unwrap_or(""), who).await,
     }
-    let request = form.get("request").unwrap_or("").to_owned();
-    let username = form.get("username").unwrap_or("").to_owned();
-    let password = form.get("password").unwrap_or("").to_owned();
-    let ip = client_ip(&req);
-    let old_cookie = session_value(&req);
+}
+
+/// The login of a relying party's authorization request: back to the authorization endpoint.
+async fn authorize_login(
+    state: &AppState,
+    req: &HttpRequest,
+    request: &str,
+    who: Credentials,
+) -> HttpResponse {
     let ctx = state.ctx.clone();
-    let (r, u) = (request.clone(), username.clone());
-    let outcome =
-        blocking(move || signin::login(&ctx, &r, &u, &password, &ip, old_cookie.as_deref())).await;
+    let (r, u) = (request.to_owned(), who.username.clone());
+    let outcome = blocking(move || {
+        signin::login(
+            &ctx,
+            &r,
+            &u,
+            &who.password,
+            &who.ip,
+            who.old_cookie.as_deref(),
+        )
+    })
+    .await;
     let config = &state.ctx.config;
     match outcome {
         Err(e) => service_error_page(config, &e),
@@ -215,13 +293,56 @@ pub async fn login(
             request,
             message,
         }) => login_page(
-            &state,
-            &req,
+            state,
+            req,
             LoginView {
-                client: &client,
+                client_name: &client.name,
                 username: &username,
                 message: Some(&message),
-                request: &request,
+                carried: Carried::Authorize(&request),
+            },
+        ),
+    }
+}
+
+/// The portal's login (SPEC §11): the tenant is the account's (or the `?tenant=` of the return
+/// URL when the e-mail is in several); signed in, back to the portal page asked for.
+async fn portal_login(
+    state: &AppState,
+    req: &HttpRequest,
+    back: &str,
+    who: Credentials,
+) -> HttpResponse {
+    let config = &state.ctx.config;
+    let Some(back) = local_return_url(back, &portal_root(config)) else {
+        return refused_return_url(state);
+    };
+    let ctx = state.ctx.clone();
+    let (u, tenant) = (who.username.clone(), tenant_choice(&back));
+    let outcome = blocking(move || {
+        portal::portal_login(
+            &ctx,
+            &u,
+            &who.password,
+            &who.ip,
+            who.old_cookie.as_deref(),
+            tenant.as_deref(),
+        )
+    })
+    .await;
+    match outcome {
+        Err(e) => service_error_page(config, &e),
+        Ok(PortalLogin::SignedIn { cookie }) => redirect(&back)
+            .cookie(session_cookie(config, cookie))
+            .finish(),
+        Ok(PortalLogin::Retry { message }) => login_page(
+            state,
+            req,
+            LoginView {
+                client_name: PORTAL_NAME,
+                username: &who.username,
+                message: Some(&message),
+                carried: Carried::Portal(&back),
             },
         ),
     }
@@ -233,17 +354,20 @@ pub async fn consent(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let form = match read_form(&state, payload).await {
-        Ok(f) => f,
+    let config = &state.ctx.config;
+    let form = match read_params(config, &req, payload).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !csrf_matches(&req, &form) {
-        return csrf_error_page(&state.ctx.config);
-    }
     let allow = match form.get("decision") {
         Some("allow") => true,
         Some("deny") => false,
-        _ => return bad_decision_page(&state.ctx.config),
+        _ => {
+            return oauth_error_page(
+                config,
+                &OAuthError::invalid_request("decision must be allow or deny"),
+            )
+        }
     };
     let remember = form.get("remember").is_some();
     let request = form.get("request").unwrap_or("").to_owned();

@@ -1,25 +1,8 @@
 //! The askama views of the pages (SPEC §5): one struct per template, plus the words the consent
 //! page uses for scopes. Everything inserted is HTML-escaped by askama.
 
-use crate::config::Config;
+pub use crate::http::browser::paths::Layout;
 use askama::Template;
-
-/// What every page's frame (`base.html`) needs.
-pub struct Layout {
-    /// The issuer's path (`/identity`, or below a path prefix of the public URL): the prefix of
-    /// the stylesheet and form actions.
-    pub root: String,
-}
-
-impl Layout {
-    pub fn of(config: &Config) -> Layout {
-        let issuer = config.issuer();
-        let root = url::Url::parse(&issuer)
-            .map(|u| u.path().trim_end_matches('/').to_owned())
-            .unwrap_or_else(|_| "/identity".to_owned());
-        Layout { root }
-    }
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -28,7 +11,10 @@ pub struct LoginPage<'a> {
     pub client_name: &'a str,
     pub username: &'a str,
     pub message: Option<&'a str>,
+    /// The urlencoded authorization request of a relying party ("" for the portal).
     pub request: &'a str,
+    /// The portal page to come back to, instead of an authorization request.
+    pub return_url: Option<&'a str>,
     pub csrf: &'a str,
 }
 
@@ -56,16 +42,6 @@ pub struct LogoutPage<'a> {
 #[template(path = "signed_out.html")]
 pub struct SignedOutPage {
     pub layout: Layout,
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage<'a> {
-    pub layout: Layout,
-    pub sentence: &'a str,
-    pub code: &'a str,
-    pub description: &'a str,
-    pub operation_id: &'a str,
 }
 
 #[derive(Template)]
@@ -116,22 +92,5 @@ mod tests {
         );
         assert_eq!(web_url(Some("javascript:alert(1)")), None);
         assert_eq!(web_url(None), None);
-    }
-
-    #[test]
-    fn pages_escape_what_they_show() {
-        let html = ErrorPage {
-            layout: Layout {
-                root: "/identity".into(),
-            },
-            sentence: "<b>x</b>",
-            code: "invalid_request",
-            description: "a\"b",
-            operation_id: "op",
-        }
-        .render()
-        .unwrap();
-        assert!(html.contains("&#60;b&#62;x"), "{html}");
-        assert!(!html.contains("<b>x</b>"));
     }
 }

@@ -6,22 +6,18 @@
 
 use super::views::{
     AddClientPage, AddSecretPage, ClientDetails, ClientRow, ClientsPage, ConfirmPage, CreatedPage,
-    EditClientPage, FieldMessages, Frame, RoleCheck, SecretRow, UrlList,
+    EditClientPage, FieldMessages, Frame, SecretRow, UrlList,
 };
-use super::{
-    frame, query_value, render, root, service_error, signed_in, signed_in_admin,
-    signed_in_admin_form, signed_in_form, Form,
-};
+use super::{all_roles, query_value, role_checks, Portal, PortalResult};
 use crate::domain::time::format_time;
-use crate::domain::{BuiltinRole, Client, ClientKind, ClientSecret, Role};
-use crate::http::pages::respond::redirect;
-use crate::http::{blocking, AppState};
+use crate::domain::{Client, ClientKind, ClientSecret, Role};
+use crate::http::browser::form::Form;
+use crate::http::AppState;
 use crate::service::clients::{self, ClientInput, CreatedClient};
-use crate::service::portal::{self, ClientFields, Field, FieldError, PortalUser};
+use crate::service::portal::{self, ClientFields, Field, FieldError};
 use crate::service::secrets::{self, SecretInput};
-use crate::service::{roles, validate, ServiceError, ServiceResult};
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::service::{validate, ServiceError};
+use actix_web::{web, HttpRequest};
 
 mod add;
 mod manage;
@@ -83,37 +79,6 @@ fn list_url(root: &str, kind: Kind, id: Option<&str>) -> String {
     format!("{root}/clients?{}", q.finish())
 }
 
-/// Runs service calls for `user` on the blocking pool.
-async fn run<T, F>(user: &PortalUser, state: &AppState, work: F) -> ServiceResult<T>
-where
-    F: FnOnce(&crate::service::Context, &PortalUser) -> ServiceResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let ctx = state.ctx.clone();
-    let user = user.clone();
-    blocking(move || work(&ctx, &user)).await
-}
-
-fn all_roles(ctx: &crate::service::Context, user: &PortalUser) -> ServiceResult<Vec<Role>> {
-    Ok(roles::list(ctx, &user.caller, &user.caller.tenant_id, None, 0, 1000)?.items)
-}
-
-fn is_member_role(r: &Role) -> bool {
-    r.role_type_id.as_deref() == Some(BuiltinRole::TenantMember.role_type_id())
-}
-
-/// The role checkboxes: every tenant role, Tenant Member checked and locked.
-fn role_checks(all: &[Role], chosen: &[String]) -> Vec<RoleCheck> {
-    all.iter()
-        .map(|r| RoleCheck {
-            id: r.id.as_str().to_owned(),
-            name: r.name.clone(),
-            checked: is_member_role(r) || chosen.iter().any(|c| c == r.id.as_str()),
-            locked: is_member_role(r),
-        })
-        .collect()
-}
-
 /// The secrets of the chosen client, or why the caller may not see them.
 type SecretsShown = Option<Result<Vec<ClientSecret>, String>>;
 
@@ -124,52 +89,46 @@ struct ListData {
 }
 
 /// `GET /portal/clients?type=cc|ac|hybrid&id=<client id>`.
-pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let user = match signed_in(&state, &req).await {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
+pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
+    let portal = Portal::signed_in(&state, &req).await?;
     let kind = kind_named(&query_value(&req, "type").unwrap_or_default());
     let selected = query_value(&req, "id");
-    let data = run(&user, &state, move |ctx, user| {
-        let (caller, tenant) = (&user.caller, &user.caller.tenant_id);
-        let query = validate::list_query(&[], &[], Some(0), Some(validate::MAX_COUNT))?;
-        let clients = clients::list(ctx, caller, tenant, kind.kind, &query)?
-            .page
-            .items;
-        let details = match selected {
-            None => None,
-            Some(raw) => {
-                let id = clients::parse_client_id(&raw)?;
-                let client = clients::get(ctx, caller, tenant, kind.kind, &id)?;
-                let secrets = if kind.kind.has_secrets() {
-                    Some(
-                        match secrets::list(ctx, caller, tenant, kind.kind, &id, 0, 100) {
-                            Ok((s, _)) => Ok(s),
-                            Err(ServiceError::Forbidden(_)) => {
-                                Err("Only Tenant Administrators can see this client's secrets."
-                                    .to_owned())
-                            }
-                            Err(e) => return Err(e),
-                        },
-                    )
-                } else {
-                    None
-                };
-                Some((client, secrets, all_roles(ctx, user)?))
-            }
-        };
-        Ok(ListData { clients, details })
-    })
-    .await;
-    let data = match data {
-        Ok(d) => d,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
+    let data = portal
+        .run(move |ctx, user| {
+            let (caller, tenant) = (&user.caller, &user.caller.tenant_id);
+            let query = validate::list_query(&[], &[], Some(0), Some(validate::MAX_COUNT))?;
+            let clients = clients::list(ctx, caller, tenant, kind.kind, &query)?
+                .page
+                .items;
+            let details = match selected {
+                None => None,
+                Some(raw) => {
+                    let id = clients::parse_client_id(&raw)?;
+                    let client = clients::get(ctx, caller, tenant, kind.kind, &id)?;
+                    let secrets = if kind.kind.has_secrets() {
+                        Some(
+                            match secrets::list(ctx, caller, tenant, kind.kind, &id, 0, 100) {
+                                Ok((s, _)) => Ok(s),
+                                Err(ServiceError::Forbidden(_)) => {
+                                    Err("Only Tenant Administrators can see this client's secrets."
+                                        .to_owned())
+                                }
+                                Err(e) => return Err(e),
+                            },
+                        )
+                    } else {
+                        None
+                    };
+                    Some((client, secrets, all_roles(ctx, user)?))
+                }
+            };
+            Ok(ListData { clients, details })
+        })
+        .await?;
+    portal.render("clients", |frame| clients_page(frame, kind, data))
+}
+
+fn clients_page(frame: Frame, kind: Kind, data: ListData) -> ClientsPage {
     let selected_id = data.details.as_ref().map(|d| d.0.id.as_str().to_owned());
     let rows = data
         .clients
@@ -182,7 +141,22 @@ pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
             selected: selected_id.as_deref() == Some(c.id.as_str()),
         })
         .collect();
-    let details = data.details.map(|(c, secrets, all)| ClientDetails {
+    ClientsPage {
+        frame,
+        kind: kind.code,
+        kinds: KINDS
+            .iter()
+            .map(|k| (k.code, k.label, k.code == kind.code))
+            .collect(),
+        rows,
+        details: data
+            .details
+            .map(|(c, secrets, all)| client_details(c, secrets, &all)),
+    }
+}
+
+fn client_details(c: Client, secrets: SecretsShown, all: &[Role]) -> ClientDetails {
+    ClientDetails {
         id: c.id.as_str().to_owned(),
         name: c.name.clone(),
         enabled: c.enabled,
@@ -193,9 +167,9 @@ pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
             .map(|r| r.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        redirect_uris: c.redirect_uris.clone(),
-        logout_uris: c.post_logout_redirect_uris.clone(),
-        cors_origins: c.allowed_cors_origins.clone(),
+        redirect_uris: c.redirect_uris,
+        logout_uris: c.post_logout_redirect_uris,
+        cors_origins: c.allowed_cors_origins,
         allow_refresh: c.allow_offline_access,
         secrets: secrets.map(|r| {
             r.map(|list| {
@@ -208,21 +182,7 @@ pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
                     .collect()
             })
         }),
-    });
-    render(
-        StatusCode::OK,
-        cookie,
-        &ClientsPage {
-            frame,
-            kind: kind.code,
-            kinds: KINDS
-                .iter()
-                .map(|k| (k.code, k.label, k.code == kind.code))
-                .collect(),
-            rows,
-            details,
-        },
-    )
+    }
 }
 
 /// Puts each message next to its field; list messages go with their list.
@@ -237,7 +197,7 @@ fn messages(errors: Vec<FieldError>, lists: &mut [UrlList]) -> FieldMessages {
             list_field => {
                 match add::LISTS
                     .iter()
-                    .position(|l| l.3 == list_field)
+                    .position(|l| l.field == list_field)
                     .and_then(|i| lists.get_mut(i))
                 {
                     Some(l) => l.error = Some(e.message),

@@ -1,42 +1,44 @@
 //! The administrator portal (SPEC §11) at `{public URL}/portal`: server-rendered pages that work
 //! without JavaScript (a small static script adds the menu toggle, auto-submit and clipboard).
 //!
-//! Signing in uses the login page of SPEC §5 (the same template) posting to
-//! `/portal/account/login`; the tenant is the one whose account has the e-mail, and when an
-//! e-mail exists in several tenants `/portal?tenant=<tenant id>` chooses. The session is the
-//! identity session (its cookie's path covers `/portal`). Every page turns the session into a
-//! `Caller` (`service::portal::portal_user`) and calls the same service functions as the
-//! management API, so authorization, validation, limits and messages are the API's. Handlers
-//! are adapters: parse, call the service, render; every form carries the double-submit CSRF token.
+//! Signing in: the session is the identity session (its cookie's path covers `/portal`), so a
+//! user already signed in at the identity service is signed in here too. A visitor without one is
+//! sent to the identity login page (`/identity/account/login?return_url=<the portal page>`),
+//! which signs them in (the tenant is the one whose account has the e-mail; when an e-mail
+//! exists in several tenants, `/portal?tenant=<tenant id>` chooses) and sends them back.
+//!
+//! Every page turns the session into a `Caller` (`service::portal::portal_user`) and calls the
+//! same service functions as the management API, so authorization, validation, limits and
+//! messages are the API's. Handlers are adapters returning `Result<_, PortalError>`: a [`Portal`]
+//! request (the signed-in user) runs the service call and renders the page; every form carries
+//! the CSRF token.
 
 mod clients;
+mod error;
 mod people;
 mod views;
 
-use crate::config::Config;
-use crate::http::body::{read_body, FORM_BODY_LIMIT};
-use crate::http::pages::respond::{
-    self, client_ip, csrf_for_form_at, csrf_matches, html, page, page_csp, public_path, redirect,
-    service_error_page, session_cookie, session_removal, session_value,
-};
+pub use error::PortalError;
+
+use crate::domain::{BuiltinRole, Role};
+use crate::http::browser::assets;
+use crate::http::browser::cookies::{session_removal, session_value};
+use crate::http::browser::csp::portal_csp;
+use crate::http::browser::csrf::csrf_for_form;
+use crate::http::browser::form::{read_form, Form};
+use crate::http::browser::paths::{portal_login_url, portal_root, Layout};
+use crate::http::browser::response::{html, page, redirect};
 use crate::http::{blocking, AppState};
-use crate::oauth::form::FormParams;
-use crate::oauth::{ErrorCode, OAuthError};
-use crate::service::portal::{self, PortalLogin, PortalUser};
-use crate::service::ServiceError;
-use actix_web::cookie::Cookie;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
+use crate::service::portal::{self, PortalUser};
+use crate::service::roles;
+use crate::service::{Context, ServiceError, ServiceResult};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use views::{Frame, LoginLayout, LoginPage};
+use views::{Frame, RoleCheck};
 
-const SITE_CSS: &str = include_str!("../../../templates/site.css");
-const PORTAL_CSS: &str = include_str!("../../../templates/portal.css");
-const PORTAL_JS: &str = include_str!("../../../templates/portal.js");
-
-/// The name the login page shows ("to continue to …").
-const PORTAL_NAME: &str = "the Portcullis portal";
+/// What a portal handler answers.
+pub type PortalResult = Result<HttpResponse, PortalError>;
 
 /// Registers the portal under `/portal`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,12 +46,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/portal")
             .route("", web::get().to(home))
             .route("/", web::get().to(home))
-            .route("/login", web::get().to(login_page))
-            .route("/account/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
-            .route("/static/site.css", web::get().to(site_css))
-            .route("/static/portal.css", web::get().to(portal_css))
-            .route("/static/portal.js", web::get().to(portal_js))
+            .route("/static/portal.css", web::get().to(assets::portal_css))
+            .route("/static/portal.js", web::get().to(assets::portal_js))
             .route("/clients", web::get().to(clients::list))
             .service(
                 web::resource("/clients/add")
@@ -91,130 +90,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The portal's path as the browser sees it (below the public URL's path).
-pub(super) fn root(config: &Config) -> String {
-    format!("{}/portal", public_path(config).trim_end_matches('/'))
-}
-
-/// The CSP of portal pages: the identity pages' policy plus the portal's own static script, which
-/// may fetch the portal's own step pages (`connect-src 'self'`) to show them in a `<dialog>`.
-fn portal_csp() -> String {
-    format!("{}; script-src 'self'; connect-src 'self'", page_csp(&[]))
-}
-
-/// A portal page with the security headers of the identity pages and the CSRF cookie.
-pub(super) fn render(
-    status: StatusCode,
-    cookie: Cookie<'static>,
-    view: &impl Template,
-) -> HttpResponse {
-    let mut res = html(status, &portal_csp(), true);
-    res.cookie(cookie);
-    page(res, view)
-}
-
-/// The frame of a page for `user`, and the CSRF cookie to set with it.
-// The error is the page to answer with, built at most once per request: boxing it buys nothing.
-#[allow(clippy::result_large_err)]
-pub(super) fn frame(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &PortalUser,
-    section: &'static str,
-) -> Result<(Frame, Cookie<'static>), HttpResponse> {
-    let config = &state.ctx.config;
-    let root = root(config);
-    let (csrf, cookie) =
-        csrf_for_form_at(req, config, root.clone()).map_err(|e| service_error_page(config, &e))?;
-    Ok((
-        Frame {
-            root,
-            csrf,
-            email: user.email.clone(),
-            admin: user.is_admin,
-            section,
-        },
-        cookie,
-    ))
-}
-
-/// An error page with a status and sentence of the portal's own.
-fn portal_error(
-    config: &Config,
-    status: StatusCode,
-    sentence: &str,
-    description: String,
-) -> HttpResponse {
-    let code = if status == StatusCode::FORBIDDEN {
-        ErrorCode::AccessDenied
-    } else {
-        ErrorCode::InvalidRequest
-    };
-    respond::error_page(
-        config,
-        status,
-        sentence,
-        &OAuthError::new(code, description),
-    )
-}
-
-/// A service failure as a portal page: 403 without the role, 404, 409, 400 with the service's
-/// words; the rest as the identity pages render them.
-pub(super) fn service_error(state: &AppState, error: &ServiceError) -> HttpResponse {
-    let config = &state.ctx.config;
-    match error {
-        ServiceError::Forbidden(why) => portal_error(
-            config,
-            StatusCode::FORBIDDEN,
-            "You can look, but only a Tenant Administrator can change this.",
-            why.clone(),
-        ),
-        ServiceError::Unauthorized(_) => redirect(&format!("{}/login", root(config))).finish(),
-        ServiceError::NotFound(what) => portal_error(
-            config,
-            StatusCode::NOT_FOUND,
-            "That item does not exist (any more).",
-            format!("{what} not found"),
-        ),
-        ServiceError::BadRequest { reason, .. } => portal_error(
-            config,
-            StatusCode::BAD_REQUEST,
-            "The request could not be completed.",
-            reason.clone(),
-        ),
-        ServiceError::Conflict(why) => portal_error(
-            config,
-            StatusCode::CONFLICT,
-            "That name or id is already taken.",
-            why.clone(),
-        ),
-        other => service_error_page(config, other),
-    }
-}
-
-/// The 403 page for a member who is not a Tenant Administrator opening a form.
-pub(super) fn forbidden(state: &AppState) -> HttpResponse {
-    service_error(
-        state,
-        &ServiceError::Forbidden("this operation needs the Tenant Administrator role".to_owned()),
-    )
-}
-
-/// Where to sign in, keeping the `tenant` choice of the request.
-fn login_location(config: &Config, req: &HttpRequest) -> String {
-    let tenant = query_value(req, "tenant");
-    match tenant {
-        Some(t) => format!(
-            "{}/login?{}",
-            root(config),
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("tenant", &t)
-                .finish()
-        ),
-        None => format!("{}/login", root(config)),
-    }
-}
-
 /// One query parameter (the first one of that name).
 pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -222,247 +97,209 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// The signed-in user, or the redirect to the login page.
-pub(super) async fn signed_in(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<PortalUser, HttpResponse> {
-    let ctx = state.ctx.clone();
-    let cookie = session_value(req);
-    match blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(redirect(&login_location(&state.ctx.config, req)).finish()),
-        Err(e) => Err(service_error(state, &e)),
-    }
-}
-
-/// A portal form body: repeated fields allowed (checkboxes, URL lists).
-pub(super) struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// The first value of a field, or "".
-    pub(super) fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// Every non-blank value of a field, in order.
-    pub(super) fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
-            .collect()
-    }
-
-    /// Whether a checkbox was sent.
-    pub(super) fn flag(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-}
-
-/// Reads a form body and checks its CSRF pair; `Err` is the page to answer with (400).
-pub(super) async fn read_form(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Form, HttpResponse> {
+/// Where a visitor without a session goes: the identity login page, coming back to the page asked
+/// for (a GET), or to the portal's start (after a POST, which cannot be repeated by a redirect).
+fn sign_in_first(state: &AppState, req: &HttpRequest) -> PortalError {
     let config = &state.ctx.config;
-    let body = read_body(payload, FORM_BODY_LIMIT)
-        .await
-        .map_err(|_| respond::unreadable_body_page(config))?;
-    let form = Form(
-        url::form_urlencoded::parse(&body)
-            .into_owned()
-            .collect::<Vec<_>>(),
-    );
-    if form
-        .0
-        .iter()
-        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        return Err(respond::bad_form_page(
-            config,
-            &OAuthError::invalid_request("parameters must not contain NUL"),
-        ));
-    }
-    let csrf = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair(respond::CSRF_FIELD, form.get(respond::CSRF_FIELD))
-        .finish();
-    let matches = FormParams::parse(csrf.as_bytes())
-        .map(|p| csrf_matches(req, &p))
-        .unwrap_or(false);
-    if !matches {
-        return Err(respond::csrf_error_page(config));
-    }
-    Ok(form)
-}
-
-/// A signed-in POST: the CSRF-checked form and the user.
-pub(super) async fn signed_in_form(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<(Form, PortalUser), HttpResponse> {
-    let form = read_form(state, req, payload).await?;
-    let user = signed_in(state, req).await?;
-    Ok((form, user))
-}
-
-/// The signed-in user, who must be a Tenant Administrator: the forms that change things are not
-/// even shown to read-only members (the service layer refuses their changes anyway).
-pub(super) async fn signed_in_admin(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<PortalUser, HttpResponse> {
-    let user = signed_in(state, req).await?;
-    if user.is_admin {
-        Ok(user)
+    let root = portal_root(config);
+    let back = if req.method() == Method::GET {
+        // The route matched below `/portal`; the prefix of the public URL is not in the path.
+        let path = req.path().strip_prefix("/portal").unwrap_or("");
+        match req.query_string() {
+            "" => format!("{root}{path}"),
+            q => format!("{root}{path}?{q}"),
+        }
     } else {
-        Err(forbidden(state))
-    }
-}
-
-/// [`signed_in_form`] for a Tenant Administrator.
-pub(super) async fn signed_in_admin_form(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<(Form, PortalUser), HttpResponse> {
-    let (form, user) = signed_in_form(state, req, payload).await?;
-    if user.is_admin {
-        Ok((form, user))
-    } else {
-        Err(forbidden(state))
-    }
-}
-
-/// `GET /portal`: the Clients page, or the login page without a session.
-async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    match signed_in(&state, &req).await {
-        Ok(_) => redirect(&format!("{}/clients", root(&state.ctx.config))).finish(),
-        Err(res) => res,
-    }
-}
-
-fn login_view(
-    state: &AppState,
-    req: &HttpRequest,
-    username: &str,
-    message: Option<&str>,
-    tenant: &str,
-) -> HttpResponse {
-    let config = &state.ctx.config;
-    let root = root(config);
-    let (csrf, cookie) = match csrf_for_form_at(req, config, root.clone()) {
-        Ok(v) => v,
-        Err(e) => return service_error_page(config, &e),
+        root
     };
-    let mut res = html(StatusCode::OK, &page_csp(&[]), true);
-    res.cookie(cookie);
-    page(
-        res,
-        &LoginPage {
-            layout: LoginLayout { root },
-            client_name: PORTAL_NAME,
-            username,
-            message,
-            request: tenant,
-            csrf: &csrf,
-        },
+    PortalError::ready(
+        "not signed in",
+        redirect(&portal_login_url(config, &back)).finish(),
     )
 }
 
-/// `GET /portal/login[?tenant=<id>]`: the Sign in page.
-async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let tenant = query_value(&req, "tenant").unwrap_or_default();
-    login_view(&state, &req, "", None, &tenant)
+/// A request of a signed-in portal user.
+pub(super) struct Portal<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    user: PortalUser,
 }
 
-/// `POST /portal/account/login`: username, password, request (the tenant choice), csrf.
-async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    let form = match read_form(&state, &req, payload).await {
-        Ok(f) => f,
-        Err(res) => return res,
-    };
-    let username = form.get("username").to_owned();
-    let password = form.get("password").to_owned();
-    let tenant = form.get("request").to_owned();
-    let ip = client_ip(&req);
-    let old_cookie = session_value(&req);
-    let ctx = state.ctx.clone();
-    let (u, t) = (username.clone(), tenant.clone());
-    let outcome = blocking(move || {
-        portal::portal_login(
-            &ctx,
-            &u,
-            &password,
-            &ip,
-            old_cookie.as_deref(),
-            Some(t.as_str()).filter(|t| !t.is_empty()),
-        )
-    })
-    .await;
-    let config = &state.ctx.config;
-    match outcome {
-        Ok(PortalLogin::SignedIn { cookie }) => redirect(&format!("{}/clients", root(config)))
-            .cookie(session_cookie(config, cookie))
-            .finish(),
-        Ok(PortalLogin::Retry { message }) => {
-            login_view(&state, &req, &username, Some(&message), &tenant)
+impl<'a> Portal<'a> {
+    /// The signed-in user, or the redirect to the identity login page.
+    pub(super) async fn signed_in(
+        state: &'a AppState,
+        req: &'a HttpRequest,
+    ) -> Result<Portal<'a>, PortalError> {
+        let ctx = state.ctx.clone();
+        let cookie = session_value(req);
+        let found = blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await;
+        let fail = |e| PortalError::Service(e, state.ctx.config.clone());
+        match found.map_err(fail)? {
+            Some(user) => Ok(Portal { state, req, user }),
+            None => Err(sign_in_first(state, req)),
         }
-        Err(e) => service_error_page(config, &e),
+    }
+
+    /// The signed-in user, who must be a Tenant Administrator: the forms that change things are
+    /// not even shown to read-only members (the service layer refuses their changes anyway).
+    pub(super) async fn admin(
+        state: &'a AppState,
+        req: &'a HttpRequest,
+    ) -> Result<Portal<'a>, PortalError> {
+        let portal = Portal::signed_in(state, req).await?;
+        if portal.user.is_admin {
+            Ok(portal)
+        } else {
+            Err(portal.fail(ServiceError::Forbidden(
+                "this operation needs the Tenant Administrator role".to_owned(),
+            )))
+        }
+    }
+
+    /// A signed-in POST: the CSRF-checked form (checked first) and the user.
+    pub(super) async fn form(
+        state: &'a AppState,
+        req: &'a HttpRequest,
+        payload: web::Payload,
+    ) -> Result<(Portal<'a>, Form), PortalError> {
+        let form = read_form(&state.ctx.config, req, payload)
+            .await
+            .map_err(|res| PortalError::ready("form refused", res))?;
+        Ok((Portal::signed_in(state, req).await?, form))
+    }
+
+    /// [`Portal::form`] for a Tenant Administrator.
+    pub(super) async fn admin_form(
+        state: &'a AppState,
+        req: &'a HttpRequest,
+        payload: web::Payload,
+    ) -> Result<(Portal<'a>, Form), PortalError> {
+        let (portal, form) = Portal::form(state, req, payload).await?;
+        if !portal.user.is_admin {
+            return Err(portal.fail(ServiceError::Forbidden(
+                "this operation needs the Tenant Administrator role".to_owned(),
+            )));
+        }
+        Ok((portal, form))
+    }
+
+    pub(super) fn state(&self) -> &AppState {
+        self.state
+    }
+
+    /// The portal's path as the browser sees it.
+    pub(super) fn root(&self) -> String {
+        portal_root(&self.state.ctx.config)
+    }
+
+    /// A service failure as the portal renders it.
+    pub(super) fn fail(&self, error: ServiceError) -> PortalError {
+        PortalError::Service(error, self.state.ctx.config.clone())
+    }
+
+    /// Runs service calls for the user on the blocking pool; the error as it came.
+    pub(super) async fn try_run<T, F>(&self, work: F) -> ServiceResult<T>
+    where
+        F: FnOnce(&Context, &PortalUser) -> ServiceResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let ctx = self.state.ctx.clone();
+        let user = self.user.clone();
+        blocking(move || work(&ctx, &user)).await
+    }
+
+    /// [`Portal::try_run`], a failure rendered as the portal's error page.
+    pub(super) async fn run<T, F>(&self, work: F) -> Result<T, PortalError>
+    where
+        F: FnOnce(&Context, &PortalUser) -> ServiceResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.try_run(work).await.map_err(|e| self.fail(e))
+    }
+
+    /// The frame of a page in `section` (its CSRF token is the portal's own cookie's).
+    pub(super) fn frame(
+        &self,
+        section: &'static str,
+    ) -> Result<(Frame, actix_web::cookie::Cookie<'static>), PortalError> {
+        let config = &self.state.ctx.config;
+        let root = self.root();
+        let (csrf, cookie) =
+            csrf_for_form(self.req, config, root.clone()).map_err(|e| self.fail(e))?;
+        let frame = Frame {
+            root,
+            identity: Layout::of(config).root,
+            csrf,
+            email: self.user.email.clone(),
+            admin: self.user.is_admin,
+            section,
+        };
+        Ok((frame, cookie))
+    }
+
+    /// A 200 page of `section`, built around its frame, with the security headers of the
+    /// identity pages and the CSRF cookie.
+    pub(super) fn render<T: Template>(
+        &self,
+        section: &'static str,
+        view: impl FnOnce(Frame) -> T,
+    ) -> PortalResult {
+        let (frame, cookie) = self.frame(section)?;
+        let mut res = html(StatusCode::OK, &portal_csp(), true);
+        res.cookie(cookie);
+        Ok(page(res, &view(frame)))
+    }
+
+    /// A 302 to a portal page (`path` below the root, with its query).
+    pub(super) fn redirect(&self, path: &str) -> PortalResult {
+        Ok(redirect(&format!("{}{path}", self.root())).finish())
     }
 }
 
-/// `POST /portal/logout`: ends the session (the identity one too) and shows the login page.
+/// Every role of the user's tenant.
+pub(super) fn all_roles(ctx: &Context, user: &PortalUser) -> ServiceResult<Vec<Role>> {
+    Ok(roles::list(ctx, &user.caller, &user.caller.tenant_id, None, 0, 1000)?.items)
+}
+
+fn is_member_role(r: &Role) -> bool {
+    r.role_type_id.as_deref() == Some(BuiltinRole::TenantMember.role_type_id())
+}
+
+/// The role checkboxes: every tenant role, Tenant Member checked and locked.
+pub(super) fn role_checks(all: &[Role], chosen: &[String]) -> Vec<RoleCheck> {
+    all.iter()
+        .map(|r| RoleCheck {
+            id: r.id.as_str().to_owned(),
+            name: r.name.clone(),
+            checked: is_member_role(r) || chosen.iter().any(|c| c == r.id.as_str()),
+            locked: is_member_role(r),
+        })
+        .collect()
+}
+
+/// `GET /portal`: the Clients page, or the identity login page without a session.
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
+    Portal::signed_in(&state, &req).await?.redirect("/clients")
+}
+
+/// `POST /portal/logout`: ends the session (the identity one too: it is the same) and sends the
+/// browser to the login page, which would bring it back to the portal.
 async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
-    if let Err(res) = read_form(&state, &req, payload).await {
-        return res;
-    }
+) -> PortalResult {
+    let config = &state.ctx.config;
+    read_form(config, &req, payload)
+        .await
+        .map_err(|res| PortalError::ready("form refused", res))?;
     let ctx = state.ctx.clone();
     let cookie = session_value(&req);
-    let config = &state.ctx.config;
-    match blocking(move || portal::portal_logout(&ctx, cookie.as_deref())).await {
-        Ok(()) => redirect(&format!("{}/login", root(config)))
-            .cookie(session_removal(config))
-            .finish(),
-        Err(e) => service_error_page(config, &e),
-    }
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=3600"),
-        ))
-        .insert_header((
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .body(body)
-}
-
-async fn site_css() -> HttpResponse {
-    asset("text/css; charset=utf-8", SITE_CSS)
-}
-
-async fn portal_css() -> HttpResponse {
-    asset("text/css; charset=utf-8", PORTAL_CSS)
-}
-
-async fn portal_js() -> HttpResponse {
-    asset("text/javascript; charset=utf-8", PORTAL_JS)
+    blocking(move || portal::portal_logout(&ctx, cookie.as_deref()))
+        .await
+        .map_err(|e| PortalError::Service(e, config.clone()))?;
+    Ok(redirect(&portal_login_url(config, &portal_root(config)))
+        .cookie(session_removal(config))
+        .finish())
 }

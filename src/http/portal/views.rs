@@ -3,29 +3,12 @@
 
 use askama::Template;
 
-/// The login page's frame: the portal reuses the identity login template (`login.html`) with the
-/// portal's root, so its form posts to `{root}/account/login` and its stylesheet is the same.
-pub struct LoginLayout {
-    pub root: String,
-}
-
-/// The "Sign in" page of SPEC §5, for the portal.
-#[derive(Template)]
-#[template(path = "login.html")]
-pub struct LoginPage<'a> {
-    pub layout: LoginLayout,
-    pub client_name: &'a str,
-    pub username: &'a str,
-    pub message: Option<&'a str>,
-    /// Carries the tenant chosen with `/portal?tenant=<id>`.
-    pub request: &'a str,
-    pub csrf: &'a str,
-}
-
 /// What every portal page's frame (`portal_base.html`) needs.
 pub struct Frame {
     /// The portal's path (`/portal`, below the public URL's path).
     pub root: String,
+    /// The identity pages' path: the one stylesheet is theirs.
+    pub identity: String,
     pub csrf: String,
     pub email: String,
     pub admin: bool,
@@ -88,6 +71,8 @@ pub struct UrlList {
     /// Form field name of the entries (`redirect`, `logout`, `cors`); the typed one is `{key}_new`.
     pub key: &'static str,
     pub label: &'static str,
+    /// The accessible name of the list of added entries (not the textbox's).
+    pub list_label: &'static str,
     /// The + button's accessible name.
     pub add_label: &'static str,
     pub values: Vec<String>,

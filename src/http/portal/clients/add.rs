@@ -13,25 +13,42 @@ struct AddForm {
     lists: [(Vec<String>, String); 3],
 }
 
-pub(super) const LISTS: [(&str, &str, &str, Field); 3] = [
-    (
-        "redirect",
-        "Allowed Redirect URL(s)",
-        "Add Redirect URL",
-        Field::RedirectUris,
-    ),
-    (
-        "logout",
-        "Allowed Logout Redirect URL(s)",
-        "Add Logout Redirect URL",
-        Field::LogoutRedirectUris,
-    ),
-    (
-        "cors",
-        "Allowed CORS Origin(s)",
-        "Add CORS Origin",
-        Field::CorsOrigins,
-    ),
+/// One of the URL lists of Add Client.
+pub(super) struct ListSpec {
+    /// Form field name of the entries; the typed one is `{key}_new`.
+    key: &'static str,
+    /// The textbox's label.
+    label: &'static str,
+    /// The accessible name of the list of added entries: not the textbox's (SPEC §11: an
+    /// accessible name belongs to one control).
+    list_label: &'static str,
+    /// The + button's accessible name.
+    add_label: &'static str,
+    pub(super) field: Field,
+}
+
+pub(super) const LISTS: [ListSpec; 3] = [
+    ListSpec {
+        key: "redirect",
+        label: "Allowed Redirect URL(s)",
+        list_label: "Redirect URLs added",
+        add_label: "Add Redirect URL",
+        field: Field::RedirectUris,
+    },
+    ListSpec {
+        key: "logout",
+        label: "Allowed Logout Redirect URL(s)",
+        list_label: "Logout Redirect URLs added",
+        add_label: "Add Logout Redirect URL",
+        field: Field::LogoutRedirectUris,
+    },
+    ListSpec {
+        key: "cors",
+        label: "Allowed CORS Origin(s)",
+        list_label: "CORS Origins added",
+        add_label: "Add CORS Origin",
+        field: Field::CorsOrigins,
+    },
 ];
 
 impl AddForm {
@@ -169,10 +186,11 @@ fn add_page(
         .iter()
         .take(f.list_count())
         .enumerate()
-        .map(|(i, (key, label, add_label, _))| UrlList {
-            key,
-            label,
-            add_label,
+        .map(|(i, spec)| UrlList {
+            key: spec.key,
+            label: spec.label,
+            list_label: spec.list_label,
+            add_label: spec.add_label,
             values: f.lists[i].0.clone(),
             pending: f.lists[i].1.clone(),
             error: None,
@@ -204,25 +222,13 @@ fn add_page(
 pub(in crate::http::portal) async fn add_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-) -> HttpResponse {
-    let user = match signed_in_admin(&state, &req).await {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
+) -> PortalResult {
+    let portal = Portal::admin(&state, &req).await?;
     let f = AddForm::new(kind_named(&query_value(&req, "type").unwrap_or_default()));
-    let roles = match run(&user, &state, all_roles).await {
-        Ok(r) => r,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    render(
-        StatusCode::OK,
-        cookie,
-        &add_page(frame, &f, &roles, Vec::new(), None, None),
-    )
+    let roles = portal.run(all_roles).await?;
+    portal.render("clients", |frame| {
+        add_page(frame, &f, &roles, Vec::new(), None, None)
+    })
 }
 
 fn created_page(
@@ -247,53 +253,33 @@ pub(in crate::http::portal) async fn add(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
-    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
+) -> PortalResult {
+    let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
     let mut f = AddForm::read(&form);
-    let roles = match run(&user, &state, all_roles).await {
-        Ok(r) => r,
-        Err(e) => return service_error(&state, &e),
+    let roles = portal.run(all_roles).await?;
+    let step1 = |f: &AddForm, errors, list_error, form_error| {
+        portal.render("clients", |frame| {
+            add_page(frame, f, &roles, errors, list_error, form_error)
+        })
     };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let root = frame.root.clone();
     let action = form.get("action");
-    let step1 = |frame, f: &AddForm, errors, list_error, form_error| {
-        render(
-            StatusCode::OK,
-            cookie.clone(),
-            &add_page(frame, f, &roles, errors, list_error, form_error),
-        )
-    };
-    if let Some(i) = LISTS.iter().position(|l| action == format!("add_{}", l.0)) {
+    if let Some(i) = LISTS
+        .iter()
+        .position(|l| action == format!("add_{}", l.key))
+    {
         let list_error = f.add_entry(i).map(|m| (i, m));
-        return step1(frame, &f, Vec::new(), list_error, None);
+        return step1(&f, Vec::new(), list_error, None);
     }
     let errors = f.check(true);
     if !errors.is_empty() {
-        return step1(frame, &f, errors, None, None);
+        return step1(&f, errors, None, None);
     }
     let is_cc = f.kind.kind == ClientKind::ClientCredentials;
-    let cancel = list_url(&root, f.kind, None);
     if is_cc && action == "continue" {
-        let page = secret_page(
-            &state,
-            frame,
-            format!("{root}/clients/add"),
-            f.carried(),
-            None,
-            FieldMessages::default(),
-            cancel,
-        );
-        return render(StatusCode::OK, cookie, &page);
+        return secret_step(&portal, &f, None, FieldMessages::default());
     }
     if action != "add" {
-        return step1(frame, &f, Vec::new(), None, None);
+        return step1(&f, Vec::new(), None, None);
     }
     let mut input = f.input();
     if is_cc {
@@ -309,52 +295,54 @@ pub(in crate::http::portal) async fn add(
                 input.secret_expiration_date = expiration;
             }
             Err(errors) => {
-                let page = secret_page(
-                    &state,
-                    frame,
-                    format!("{root}/clients/add"),
-                    f.carried(),
-                    Some(&form),
-                    messages(errors, &mut []),
-                    cancel,
-                );
-                return render(StatusCode::OK, cookie, &page);
+                return secret_step(&portal, &f, Some(&form), messages(errors, &mut []));
             }
         }
     }
     let kind = f.kind;
-    match run(&user, &state, move |ctx, user| {
-        clients::create(ctx, &user.caller, &user.caller.tenant_id, kind.kind, input)
-    })
-    .await
-    {
+    let created = portal
+        .try_run(move |ctx, user| {
+            clients::create(ctx, &user.caller, &user.caller.tenant_id, kind.kind, input)
+        })
+        .await;
+    match created {
         Ok(created) => {
             let close = list_query(kind, created.client.id.as_str());
-            render(
-                StatusCode::OK,
-                cookie,
-                &created_page(frame, "Client Successfully Created", created, close),
-            )
+            portal.render("clients", |frame| {
+                created_page(frame, "Client Successfully Created", created, close)
+            })
         }
         Err(ServiceError::BadRequest { reason, .. }) if is_cc => {
             let m = FieldMessages {
                 form: Some(reason),
                 ..Default::default()
             };
-            let page = secret_page(
-                &state,
-                frame,
-                format!("{root}/clients/add"),
-                f.carried(),
-                Some(&form),
-                m,
-                cancel,
-            );
-            render(StatusCode::OK, cookie, &page)
+            secret_step(&portal, &f, Some(&form), m)
         }
         Err(ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason)) => {
-            step1(frame, &f, Vec::new(), None, Some(reason))
+            step1(&f, Vec::new(), None, Some(reason))
         }
-        Err(e) => service_error(&state, &e),
+        Err(e) => Err(portal.fail(e)),
     }
+}
+
+/// The Add Secret step of a new client-credentials client, carrying step 1 in hidden fields.
+fn secret_step(
+    portal: &Portal<'_>,
+    f: &AddForm,
+    form: Option<&Form>,
+    errors: FieldMessages,
+) -> PortalResult {
+    let root = portal.root();
+    portal.render("clients", |frame| {
+        secret_page(
+            portal.state(),
+            frame,
+            format!("{root}/clients/add"),
+            f.carried(),
+            form,
+            errors,
+            list_url(&root, f.kind, None),
+        )
+    })
 }

@@ -32,51 +32,39 @@ fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
     }
 }
 
+/// The client named by the `type` and `id` of the query.
+fn query_target(req: &HttpRequest) -> Result<(Kind, crate::domain::ClientId), ServiceError> {
+    target(
+        &query_value(req, "type").unwrap_or_default(),
+        &query_value(req, "id").unwrap_or_default(),
+    )
+}
+
+/// The `type` and `id` fields of a form that names one client, as carried hidden.
+fn carried_target(kind: Kind, id: &str) -> Vec<(String, String)> {
+    vec![
+        ("type".to_owned(), kind.code.to_owned()),
+        ("id".to_owned(), id.to_owned()),
+    ]
+}
+
 /// `GET /portal/clients/edit?type=&id=`.
 pub(in crate::http::portal) async fn edit_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-) -> HttpResponse {
-    let user = match signed_in_admin(&state, &req).await {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(
-        &query_value(&req, "type").unwrap_or_default(),
-        &query_value(&req, "id").unwrap_or_default(),
-    ) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
-    let client = match run(&user, &state, move |ctx, user| {
-        clients::get(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
-    })
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    render(StatusCode::OK, cookie, &edit_page(frame, kind, &client))
+) -> PortalResult {
+    let portal = Portal::admin(&state, &req).await?;
+    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
+    let client = portal
+        .run(move |ctx, user| {
+            clients::get(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
+        })
+        .await?;
+    portal.render("clients", |frame| edit_page(frame, kind, &client))
 }
 
-/// `POST /portal/clients/edit`: name, enabled, lifetime, the lists (one URL a line).
-pub(in crate::http::portal) async fn edit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    let (form, user) = match signed_in_admin_form(&state, &req, payload).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(form.get("type"), form.get("id")) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
+/// The lists of an edited client (one URL a line), as its kind has them.
+fn edited_input(kind: Kind, form: &Form) -> (ClientInput, Vec<FieldError>) {
     let redirects = lines(form.get("redirect_uris"));
     let logouts = lines(form.get("logout_uris"));
     let cors = lines(form.get("cors_origins"));
@@ -108,38 +96,44 @@ pub(in crate::http::portal) async fn edit(
         ClientKind::Hybrid => input.allow_offline_access = Some(form.flag("allow_refresh")),
         ClientKind::ClientCredentials => {}
     }
+    (input, errors)
+}
+
+/// `POST /portal/clients/edit`: name, enabled, lifetime, the lists (one URL a line).
+pub(in crate::http::portal) async fn edit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> PortalResult {
+    let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
+    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    let (input, errors) = edited_input(kind, &form);
     let errors = if errors.is_empty() {
         let target = id.clone();
-        let outcome = run(&user, &state, move |ctx, user| {
-            clients::update(
-                ctx,
-                &user.caller,
-                &user.caller.tenant_id,
-                kind.kind,
-                &target,
-                input,
-            )
-        })
-        .await;
+        let outcome = portal
+            .try_run(move |ctx, user| {
+                clients::update(
+                    ctx,
+                    &user.caller,
+                    &user.caller.tenant_id,
+                    kind.kind,
+                    &target,
+                    input,
+                )
+            })
+            .await;
         match outcome {
-            Ok(_) => {
-                let root = root(&state.ctx.config);
-                return redirect(&list_url(&root, kind, Some(id.as_str()))).finish();
-            }
+            Ok(_) => return portal.redirect(&list_url("", kind, Some(id.as_str()))),
             Err(ServiceError::BadRequest { reason, .. }) => FieldMessages {
                 form: Some(reason),
                 ..Default::default()
             },
-            Err(e) => return service_error(&state, &e),
+            Err(e) => return Err(portal.fail(e)),
         }
     } else {
         messages(errors, &mut [])
     };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let page = EditClientPage {
+    portal.render("clients", |frame| EditClientPage {
         frame,
         kind: kind.code,
         kind_label: kind.label,
@@ -152,59 +146,38 @@ pub(in crate::http::portal) async fn edit(
         logout_uris: form.get("logout_uris").to_owned(),
         cors_origins: form.get("cors_origins").to_owned(),
         errors,
-    };
-    render(StatusCode::OK, cookie, &page)
+    })
 }
 
 /// `GET /portal/clients/delete?type=&id=`: the confirmation.
 pub(in crate::http::portal) async fn delete_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-) -> HttpResponse {
-    let user = match signed_in_admin(&state, &req).await {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(
-        &query_value(&req, "type").unwrap_or_default(),
-        &query_value(&req, "id").unwrap_or_default(),
-    ) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
+) -> PortalResult {
+    let portal = Portal::admin(&state, &req).await?;
+    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
     let lookup = id.clone();
-    let client = match run(&user, &state, move |ctx, user| {
-        clients::get(
-            ctx,
-            &user.caller,
-            &user.caller.tenant_id,
-            kind.kind,
-            &lookup,
-        )
-    })
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let root = frame.root.clone();
-    let page = ConfirmPage {
+    let client = portal
+        .run(move |ctx, user| {
+            clients::get(
+                ctx,
+                &user.caller,
+                &user.caller.tenant_id,
+                kind.kind,
+                &lookup,
+            )
+        })
+        .await?;
+    let root = portal.root();
+    portal.render("clients", |frame| ConfirmPage {
         frame,
         heading: format!("Delete {}?", client.name),
         sentence: "The client and its secrets are deleted at once; applications using it can no longer get tokens.".to_owned(),
         action: format!("{root}/clients/delete"),
-        carried: vec![
-            ("type".to_owned(), kind.code.to_owned()),
-            ("id".to_owned(), id.as_str().to_owned()),
-        ],
+        carried: carried_target(kind, id.as_str()),
         button: "Delete",
         cancel: list_url(&root, kind, Some(id.as_str())),
-    };
-    render(StatusCode::OK, cookie, &page)
+    })
 }
 
 /// `POST /portal/clients/delete`.
@@ -212,59 +185,36 @@ pub(in crate::http::portal) async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(form.get("type"), form.get("id")) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
-    match run(&user, &state, move |ctx, user| {
-        clients::delete(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
-    })
-    .await
-    {
-        Ok(()) => redirect(&list_url(&root(&state.ctx.config), kind, None)).finish(),
-        Err(e) => service_error(&state, &e),
-    }
+) -> PortalResult {
+    let (portal, form) = Portal::form(&state, &req, payload).await?;
+    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    portal
+        .run(move |ctx, user| {
+            clients::delete(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
+        })
+        .await?;
+    portal.redirect(&list_url("", kind, None))
 }
 
 /// `GET /portal/clients/secrets/add?type=&id=`.
 pub(in crate::http::portal) async fn secret_form(
     state: web::Data<AppState>,
     req: HttpRequest,
-) -> HttpResponse {
-    let user = match signed_in_admin(&state, &req).await {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(
-        &query_value(&req, "type").unwrap_or_default(),
-        &query_value(&req, "id").unwrap_or_default(),
-    ) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let root = frame.root.clone();
-    let page = secret_page(
-        &state,
-        frame,
-        format!("{root}/clients/secrets/add"),
-        vec![
-            ("type".to_owned(), kind.code.to_owned()),
-            ("id".to_owned(), id.as_str().to_owned()),
-        ],
-        None,
-        FieldMessages::default(),
-        list_url(&root, kind, Some(id.as_str())),
-    );
-    render(StatusCode::OK, cookie, &page)
+) -> PortalResult {
+    let portal = Portal::admin(&state, &req).await?;
+    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
+    let root = portal.root();
+    portal.render("clients", |frame| {
+        secret_page(
+            &state,
+            frame,
+            format!("{root}/clients/secrets/add"),
+            carried_target(kind, id.as_str()),
+            None,
+            FieldMessages::default(),
+            list_url(&root, kind, Some(id.as_str())),
+        )
+    })
 }
 
 /// `POST /portal/clients/secrets/add`: the value is shown once, in this response.
@@ -272,25 +222,23 @@ pub(in crate::http::portal) async fn add_secret(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
-        Ok(v) => v,
-        Err(res) => return res,
+) -> PortalResult {
+    let (portal, form) = Portal::form(&state, &req, payload).await?;
+    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    let root = portal.root();
+    let again = |errors: FieldMessages| {
+        portal.render("clients", |frame| {
+            secret_page(
+                &state,
+                frame,
+                format!("{root}/clients/secrets/add"),
+                carried_target(kind, id.as_str()),
+                Some(&form),
+                errors,
+                list_url(&root, kind, Some(id.as_str())),
+            )
+        })
     };
-    let (kind, id) = match target(form.get("type"), form.get("id")) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
-    let (frame, cookie) = match frame(&state, &req, &user, "clients") {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let root = frame.root.clone();
-    let carried = vec![
-        ("type".to_owned(), kind.code.to_owned()),
-        ("id".to_owned(), id.as_str().to_owned()),
-    ];
-    let close = list_url(&root, kind, Some(id.as_str()));
     let never = form.flag("never_expires");
     let expiration = match portal::check_secret_fields(
         &state.ctx,
@@ -299,18 +247,7 @@ pub(in crate::http::portal) async fn add_secret(
         never,
     ) {
         Ok(e) => e,
-        Err(errors) => {
-            let page = secret_page(
-                &state,
-                frame,
-                format!("{root}/clients/secrets/add"),
-                carried,
-                Some(&form),
-                messages(errors, &mut []),
-                close,
-            );
-            return render(StatusCode::OK, cookie, &page);
-        }
+        Err(errors) => return again(messages(errors, &mut [])),
     };
     let input = SecretInput {
         expiration,
@@ -318,45 +255,31 @@ pub(in crate::http::portal) async fn add_secret(
         description: Some(form.get("description").to_owned()),
     };
     let lookup = id.clone();
-    match run(&user, &state, move |ctx, user| {
-        secrets::create(
-            ctx,
-            &user.caller,
-            &user.caller.tenant_id,
-            kind.kind,
-            &lookup,
-            input,
-        )
-    })
-    .await
-    {
-        Ok(new) => {
-            let page = CreatedPage {
-                frame,
-                heading: "Secret Added",
-                client_id: id.as_str().to_owned(),
-                secret: Some(new.value.expose_secret().to_owned()),
-                close: list_query(kind, id.as_str()),
-            };
-            render(StatusCode::OK, cookie, &page)
-        }
-        Err(ServiceError::BadRequest { reason, .. }) => {
-            let m = FieldMessages {
-                form: Some(reason),
-                ..Default::default()
-            };
-            let page = secret_page(
-                &state,
-                frame,
-                format!("{root}/clients/secrets/add"),
-                carried,
-                Some(&form),
-                m,
-                close,
-            );
-            render(StatusCode::OK, cookie, &page)
-        }
-        Err(e) => service_error(&state, &e),
+    let created = portal
+        .try_run(move |ctx, user| {
+            secrets::create(
+                ctx,
+                &user.caller,
+                &user.caller.tenant_id,
+                kind.kind,
+                &lookup,
+                input,
+            )
+        })
+        .await;
+    match created {
+        Ok(new) => portal.render("clients", |frame| CreatedPage {
+            frame,
+            heading: "Secret Added",
+            client_id: id.as_str().to_owned(),
+            secret: Some(new.value.expose_secret().to_owned()),
+            close: list_query(kind, id.as_str()),
+        }),
+        Err(ServiceError::BadRequest { reason, .. }) => again(FieldMessages {
+            form: Some(reason),
+            ..Default::default()
+        }),
+        Err(e) => Err(portal.fail(e)),
     }
 }
 
@@ -365,32 +288,24 @@ pub(in crate::http::portal) async fn remove_secret(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
-) -> HttpResponse {
-    let (form, user) = match signed_in_form(&state, &req, payload).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let (kind, id) = match target(form.get("type"), form.get("id")) {
-        Ok(v) => v,
-        Err(e) => return service_error(&state, &e),
-    };
+) -> PortalResult {
+    let (portal, form) = Portal::form(&state, &req, payload).await?;
+    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
     let Ok(secret) = form.get("secret").trim().parse::<i64>() else {
-        return service_error(&state, &ServiceError::NotFound("Secret".to_owned()));
+        return Err(portal.fail(ServiceError::NotFound("Secret".to_owned())));
     };
-    let target = id.clone();
-    match run(&user, &state, move |ctx, user| {
-        secrets::delete(
-            ctx,
-            &user.caller,
-            &user.caller.tenant_id,
-            kind.kind,
-            &target,
-            secret,
-        )
-    })
-    .await
-    {
-        Ok(()) => redirect(&list_url(&root(&state.ctx.config), kind, Some(id.as_str()))).finish(),
-        Err(e) => service_error(&state, &e),
-    }
+    let client = id.clone();
+    portal
+        .run(move |ctx, user| {
+            secrets::delete(
+                ctx,
+                &user.caller,
+                &user.caller.tenant_id,
+                kind.kind,
+                &client,
+                secret,
+            )
+        })
+        .await?;
+    portal.redirect(&list_url("", kind, Some(id.as_str())))
 }

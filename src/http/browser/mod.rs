@@ -1,0 +1,25 @@
+//! The browser layer shared by the identity pages (SPEC §5) and the portal (SPEC §11): where the
+//! pages live (`paths`), their Content-Security-Policy (`csp`), the security headers, redirects and
+//! template rendering (`response`), the session and CSRF cookies (`cookies`), the CSRF check
+//! (`csrf`), the one reader of form POSTs (`form`), the one renderer of error pages
+//! (`error_page`), the static assets (`assets`) and the check of a return URL (`return_url`).
+//! Nothing here knows a use case; handlers in `pages/` and `portal/` call it.
+
+pub mod assets;
+pub mod cookies;
+pub mod csp;
+pub mod csrf;
+pub mod error_page;
+pub mod form;
+pub mod paths;
+pub mod response;
+pub mod return_url;
+
+use actix_web::HttpRequest;
+
+/// The peer address, for login throttling. Never `X-Forwarded-For`, which anyone can send.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
