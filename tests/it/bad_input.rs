@@ -1,7 +1,10 @@
 //! Bad input to the management API (SPEC §3, §8): never a 5xx, always an `ErrorResponse` whose
 //! OperationId is the `request-id` header, and never a half-written row.
 
-use crate::harness::{call, http, redact, signed_token, Reply, TestServer, TENANT_MEMBER};
+use crate::harness::{
+    call, delete, get, head, http, redact, signed_token, Reply, TestServer, TENANT_ADMINISTRATOR,
+    TENANT_MEMBER,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -83,10 +86,10 @@ impl Fixture {
     /// Everything the API shows: the tenant and every list with its Total-Count.
     async fn state(&self) -> Value {
         let mut state = serde_json::Map::new();
-        let tenant = call(http().get(self.server.api("")).bearer_auth(&self.admin)).await;
+        let tenant = get(&self.server.api(""), &self.admin).await;
         state.insert("tenant".into(), tenant.body);
         for list in LISTS {
-            let r = call(http().get(self.server.api(list)).bearer_auth(&self.admin)).await;
+            let r = get(&self.server.api(list), &self.admin).await;
             assert_eq!(r.status, 200, "{list}: {}", r.text);
             state.insert(
                 list.into(),
@@ -98,7 +101,7 @@ impl Fixture {
             format!("/ClientCredentialClients/{}/Secrets", self.cc),
             format!("/HybridClients/{}/Secrets", self.hybrid),
         ] {
-            let r = call(http().get(self.server.api(&path)).bearer_auth(&self.admin)).await;
+            let r = get(&self.server.api(&path), &self.admin).await;
             assert_eq!(r.status, 200, "{path}: {}", r.text);
             state.insert(path, r.body);
         }
@@ -535,12 +538,7 @@ async fn invalid_ids_in_every_path_position_are_400() {
         }
     }
     // HEAD: the same status, no body.
-    let r = call(
-        http()
-            .head(f.server.url(&f.path("/Users/not-a-guid")))
-            .bearer_auth(&f.admin),
-    )
-    .await;
+    let r = head(&f.server.url(&f.path("/Users/not-a-guid")), &f.admin).await;
     assert_eq!((r.status, r.text.as_str()), (400, ""));
     assert_eq!(f.state().await, before);
 
@@ -560,7 +558,7 @@ async fn invalid_ids_in_every_path_position_are_400() {
             f.path(&format!("/ClientCredentialClients/{}/Secrets/one", f.cc)),
         ),
     ] {
-        let r = call(http().get(f.server.url(&path)).bearer_auth(&f.admin)).await;
+        let r = get(&f.server.url(&path), &f.admin).await;
         insta::assert_json_snapshot!(name, redact(r.error(400).clone()));
     }
 }
@@ -603,14 +601,14 @@ async fn invalid_query_values_are_400() {
     for list in LISTS {
         for q in bad {
             let url = f.server.api(&format!("{list}?{q}"));
-            let r = call(http().get(&url).bearer_auth(&f.admin)).await;
+            let r = get(&url, &f.admin).await;
             r.error(400);
-            let r = call(http().head(&url).bearer_auth(&f.admin)).await;
+            let r = head(&url, &f.admin).await;
             assert_eq!((r.status, r.text.as_str()), (400, ""), "HEAD {url}");
         }
         for q in good {
             let url = f.server.api(&format!("{list}?{q}"));
-            let r = call(http().get(&url).bearer_auth(&f.admin)).await;
+            let r = get(&url, &f.admin).await;
             assert_eq!(r.status, 200, "{url}: {}", r.text);
             assert!(r.body.is_array());
         }
@@ -620,31 +618,14 @@ async fn invalid_query_values_are_400() {
         "/ClientCredentialClients/{}/Secrets?count=abc",
         f.cc
     ));
-    call(http().get(f.server.url(&url)).bearer_auth(&f.admin))
-        .await
-        .error(400);
+    get(&f.server.url(&url), &f.admin).await.error(400);
     // A skip beyond the end is an empty page, with the true Total-Count.
-    let r = call(
-        http()
-            .get(f.server.api("/Users?skip=9223372036854775807"))
-            .bearer_auth(&f.admin),
-    )
-    .await;
+    let r = get(&f.server.api("/Users?skip=9223372036854775807"), &f.admin).await;
     assert_eq!((r.body.clone(), r.total_count()), (json!([]), 2));
 
-    let r = call(
-        http()
-            .get(f.server.api("/Users?count=abc"))
-            .bearer_auth(&f.admin),
-    )
-    .await;
+    let r = get(&f.server.api("/Users?count=abc"), &f.admin).await;
     insta::assert_json_snapshot!("count_not_a_number", redact(r.error(400).clone()));
-    let r = call(
-        http()
-            .get(f.server.api("/Users?count=1001"))
-            .bearer_auth(&f.admin),
-    )
-    .await;
+    let r = get(&f.server.api("/Users?count=1001"), &f.admin).await;
     insta::assert_json_snapshot!("count_too_large", redact(r.error(400).clone()));
 }
 
@@ -759,13 +740,10 @@ async fn extreme_numbers_are_400_and_write_nothing() {
     }
     // Secret ids beyond i64, negative or zero.
     for id in ["99999999999999999999", "-1", "0", "1e3"] {
-        let r = call(
-            http()
-                .get(
-                    f.server
-                        .api(&format!("/ClientCredentialClients/{}/Secrets/{id}", f.cc)),
-                )
-                .bearer_auth(&f.admin),
+        let r = get(
+            &f.server
+                .api(&format!("/ClientCredentialClients/{}/Secrets/{id}", f.cc)),
+            &f.admin,
         )
         .await;
         assert!(r.status == 400 || r.status == 404, "{id}: {}", r.text);
@@ -899,10 +877,9 @@ async fn long_texts_are_refused_and_unicode_is_kept() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["Client"]["Id"].as_str().unwrap().to_owned();
-    let r = call(
-        http()
-            .get(f.server.api(&format!("/ClientCredentialClients/{id}")))
-            .bearer_auth(&f.admin),
+    let r = get(
+        &f.server.api(&format!("/ClientCredentialClients/{id}")),
+        &f.admin,
     )
     .await;
     assert_eq!(r.body["Name"], fancy);
@@ -959,7 +936,7 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
             r.error(404);
         }
     }
-    let r = call(http().get(f.server.api("/Nope")).bearer_auth(&f.admin)).await;
+    let r = get(&f.server.api("/Nope"), &f.admin).await;
     insta::assert_json_snapshot!("unknown_path", redact(r.error(404).clone()));
 
     let before = f.state().await;
@@ -1000,7 +977,7 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         r.error(405);
     }
     assert_eq!(f.state().await, before);
-    let r = call(http().delete(f.server.api("/Users")).bearer_auth(&f.admin)).await;
+    let r = delete(&f.server.api("/Users"), &f.admin).await;
     insta::assert_json_snapshot!("method_not_allowed", redact(r.error(405).clone()));
 }
 
@@ -1008,7 +985,12 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
 async fn missing_or_bad_tokens_are_401_error_responses() {
     let f = Fixture::new().await;
     let url = f.server.api("/Users");
-    let expired = signed_token(&f.server, &f.server.admin.tenant_id, &[TENANT_MEMBER], None);
+    let expired = signed_token(
+        &f.server,
+        &f.server.admin.tenant_id,
+        &[TENANT_MEMBER.role_type_id()],
+        None,
+    );
     f.server.clock().advance(601);
     for auth in [
         None,
@@ -1043,14 +1025,9 @@ async fn missing_or_bad_tokens_are_401_error_responses() {
     .await;
     r.error(401);
     insta::assert_json_snapshot!("no_token", redact(r.body.clone()));
-    let r = call(
-        http()
-            .get(f.server.api("/Roles?roleTypeId=x"))
-            .bearer_auth(&f.admin),
-    )
-    .await;
+    let r = get(&f.server.api("/Roles?roleTypeId=x"), &f.admin).await;
     assert_eq!(r.total_count(), 0);
-    let r = call(http().get(f.server.api("/Roles")).bearer_auth(&f.admin)).await;
+    let r = get(&f.server.api("/Roles"), &f.admin).await;
     assert_eq!(r.total_count(), 6);
 }
 
@@ -1111,7 +1088,7 @@ async fn refused_creates_never_leave_half_written_rows() {
         ),
         (
             "/ClientCredentialClients",
-            json!({"Name": "half", "RoleIds": [m, "2dc742ab-39ea-4fc0-a39e-2bcb71c26a5f"]}),
+            json!({"Name": "half", "RoleIds": [m, TENANT_ADMINISTRATOR.role_type_id()]}),
         ),
         (
             "/ClientCredentialClients",

@@ -2,137 +2,14 @@
 //! clients, their roles and secrets, the role matrix (TA, TM, Self, another tenant, no token), list
 //! conventions (paging, id and tag filters, 207, HEAD twins) and the wire shape of errors.
 
-use crate::harness::{http, redact, TestServer, TENANT_ADMINISTRATOR, TENANT_MEMBER};
+use crate::harness::{
+    call, delete, get, head, http, ids, jwt_claims, keys, post, put, redact, Reply, TestServer,
+    TENANT_ADMINISTRATOR, TENANT_CONTRIBUTOR, TENANT_MEMBER,
+};
 use base64::Engine;
 use portcullis::domain::time::format_time;
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const TENANT_CONTRIBUTOR: &str = "f1439595-e5a2-487f-8a4f-0627fefe75df";
-
-/// A response read completely.
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    text: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    fn total_count(&self) -> i64 {
-        self.header("Total-Count")
-            .unwrap_or_else(|| panic!("no Total-Count header (status {})", self.status))
-            .parse()
-            .unwrap()
-    }
-}
-
-async fn call(method: Method, url: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
-    let mut req = http().request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        text,
-    }
-}
-
-async fn get(url: &str, token: &str) -> Reply {
-    call(Method::GET, url, Some(token), None).await
-}
-
-async fn head(url: &str, token: &str) -> Reply {
-    call(Method::HEAD, url, Some(token), None).await
-}
-
-async fn post(url: &str, token: &str, body: Value) -> Reply {
-    call(Method::POST, url, Some(token), Some(&body)).await
-}
-
-async fn put(url: &str, token: &str, body: Value) -> Reply {
-    call(Method::PUT, url, Some(token), Some(&body)).await
-}
-
-async fn delete(url: &str, token: &str) -> Reply {
-    call(Method::DELETE, url, Some(token), None).await
-}
-
-/// Asserts an `ErrorResponse` with that status and `Error`, and returns it.
-#[track_caller]
-fn error_body(reply: &Reply, status: u16, error: &str) -> Value {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-    let body = reply.json();
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "OperationId",
-            "Error",
-            "Reason",
-            "Resolution",
-            "DynamicProperties"
-        ]
-    );
-    assert_eq!(body["Error"], error, "{body}");
-    assert!(!body["OperationId"].as_str().unwrap().is_empty());
-    assert!(!body["Reason"].as_str().unwrap().is_empty());
-    assert!(!body["Resolution"].as_str().unwrap().is_empty());
-    body
-}
-
-#[track_caller]
-fn bad_request(reply: &Reply) -> Value {
-    error_body(reply, 400, "Bad request")
-}
-
-#[track_caller]
-fn forbidden(reply: &Reply) {
-    error_body(reply, 403, "Forbidden");
-}
-
-#[track_caller]
-fn not_found(reply: &Reply) -> Value {
-    error_body(reply, 404, "Not found")
-}
-
-fn keys(v: &Value) -> Vec<&str> {
-    v.as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .keys()
-        .map(String::as_str)
-        .collect()
-}
-
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("not an array: {list}"))
-        .iter()
-        .map(|c| c["Id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Replaces volatile values (ids generated per tenant) so a body can be snapshotted.
 fn scrub(v: Value, pairs: &[(&str, &str)]) -> Value {
@@ -141,26 +18,6 @@ fn scrub(v: Value, pairs: &[(&str, &str)]) -> Value {
         text = text.replace(from, to);
     }
     serde_json::from_str(&text).unwrap()
-}
-
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-/// A client_credentials request; returns the status and the body.
-async fn token_status(server: &TestServer, id: &str, secret: &str) -> (u16, Value) {
-    let res = http()
-        .post(server.token_url())
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
 }
 
 #[track_caller]
@@ -210,7 +67,7 @@ impl Fx {
     async fn create_cc(&self, body: Value) -> Value {
         let r = post(&self.cc(""), &self.admin, body).await;
         assert_eq!(r.status, 201, "{}", r.text);
-        r.json()
+        r.body
     }
 
     /// Creates a Tenant-Member-only client-credentials client; returns (id, secret).
@@ -251,7 +108,7 @@ async fn create_returns_201_location_and_the_documented_shape_with_a_usable_secr
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let body = r.json();
+    let body = r.body.clone();
     assert_eq!(
         keys(&body),
         ["Secret", "Id", "Description", "ExpirationDate", "Client"]
@@ -293,23 +150,23 @@ async fn create_returns_201_location_and_the_documented_shape_with_a_usable_secr
     // The Location answers with the client; the secret works at once and never expires.
     let got = get(r.header("Location").unwrap(), &fx.admin).await;
     assert_eq!(got.status, 200);
-    assert_eq!(got.json(), *client);
+    assert_eq!(got.body, *client);
     let token = fx.server.token_for(id, secret).await;
-    let c = claims(&token);
+    let c = jwt_claims(&token);
     assert_eq!(c["client_id"], id);
     assert_eq!(c["tid"], fx.server.admin.tenant_id.as_str());
-    assert_eq!(c["role_type"], json!([TENANT_MEMBER]));
+    assert_eq!(c["role_type"], json!([TENANT_MEMBER.role_type_id()]));
     assert_eq!(
         c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
         3600
     );
     let secrets = get(&fx.cc(&format!("/{id}/Secrets")), &fx.admin).await;
     assert_eq!(
-        secrets.json(),
+        secrets.body,
         json!([{"Expiration": null, "Expires": false, "Description": null, "Id": 1}])
     );
     fx.server.clock().advance(10 * 365 * 86_400);
-    assert_eq!(token_status(&fx.server, id, secret).await.0, 200);
+    assert_eq!(fx.server.client_credentials(id, secret).await.status, 200);
 }
 
 #[tokio::test]
@@ -350,11 +207,11 @@ async fn create_takes_description_expiration_tags_lifetime_and_enabled() {
     let id = client["Id"].as_str().unwrap();
     let secret = body["Secret"].as_str().unwrap();
     let token = fx.server.token_for(id, secret).await;
-    let c = claims(&token);
+    let c = jwt_claims(&token);
     assert_eq!(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(), 60);
     let secrets = get(&fx.cc(&format!("/{id}/Secrets/1")), &fx.admin).await;
     assert_eq!(
-        secrets.json(),
+        secrets.body,
         json!({"Expiration": format_time(expires_at), "Expires": true, "Description": "first", "Id": 1})
     );
 
@@ -366,12 +223,15 @@ async fn create_takes_description_expiration_tags_lifetime_and_enabled() {
         }))
         .await;
     assert_eq!(disabled["Client"]["Enabled"], false);
-    let (status, err) = token_status(
-        &fx.server,
-        disabled["Client"]["Id"].as_str().unwrap(),
-        disabled["Secret"].as_str().unwrap(),
-    )
-    .await;
+    let Reply {
+        status, body: err, ..
+    } = fx
+        .server
+        .client_credentials(
+            disabled["Client"]["Id"].as_str().unwrap(),
+            disabled["Secret"].as_str().unwrap(),
+        )
+        .await;
     assert_eq!(
         (status, err["error"].as_str()),
         (401, Some("invalid_client"))
@@ -393,7 +253,10 @@ async fn create_uses_a_supplied_id_lowercased_and_answers_409_when_it_is_taken()
         get(&fx.cc(&format!("/{upper}")), &fx.admin).await.status,
         200
     );
-    assert_eq!(token_status(&fx.server, upper, secret).await.0, 200);
+    assert_eq!(
+        fx.server.client_credentials(upper, secret).await.status,
+        200
+    );
 
     let again = post(
         &fx.cc(""),
@@ -401,8 +264,8 @@ async fn create_uses_a_supplied_id_lowercased_and_answers_409_when_it_is_taken()
         json!({"Id": lower, "Name": "again", "RoleIds": [fx.member_role]}),
     )
     .await;
-    let err = error_body(&again, 409, "Conflict");
-    insta::assert_json_snapshot!("create_conflicting_id", redact(err));
+    let err = again.error_named(409, "Conflict");
+    insta::assert_json_snapshot!("create_conflicting_id", redact(err.clone()));
 
     let admin_id = fx.server.admin.admin_client_id.to_uppercase();
     let taken = post(
@@ -411,10 +274,10 @@ async fn create_uses_a_supplied_id_lowercased_and_answers_409_when_it_is_taken()
         json!({"Id": admin_id, "Name": "again", "RoleIds": [fx.member_role]}),
     )
     .await;
-    error_body(&taken, 409, "Conflict");
+    taken.error_named(409, "Conflict");
     // Neither conflict replaced anything.
     assert_eq!(fx.cc_total().await, 2);
-    let kept = get(&fx.cc(&format!("/{lower}")), &fx.admin).await.json();
+    let kept = get(&fx.cc(&format!("/{lower}")), &fx.admin).await.body;
     assert_eq!(kept["Name"], "mine");
 }
 
@@ -447,8 +310,8 @@ async fn create_rejects_invalid_bodies_with_400_and_creates_nothing() {
             unknown_role,
         ),
         (
-            json!({"Name": "x", "RoleIds": [TENANT_MEMBER]}),
-            TENANT_MEMBER,
+            json!({"Name": "x", "RoleIds": [TENANT_MEMBER.role_type_id()]}),
+            TENANT_MEMBER.role_type_id(),
         ),
         (json!({"Name": "x", "RoleIds": [m, "admin"]}), "admin"),
         (
@@ -486,7 +349,7 @@ async fn create_rejects_invalid_bodies_with_400_and_creates_nothing() {
     for (body, reason) in cases {
         let r = post(&fx.cc(""), &fx.admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body} -> {}", r.text);
-        let err = bad_request(&r);
+        let err = r.bad_request();
         assert!(
             err["Reason"].as_str().unwrap().contains(reason),
             "{body}: reason {} lacks {reason:?}",
@@ -525,7 +388,7 @@ async fn error_bodies_of_create_name_the_fix() {
         json!({"Name": "x", "RoleIds": [admin_role]}),
     )
     .await;
-    let err = bad_request(&no_member);
+    let err = no_member.bad_request();
     assert!(
         err["Resolution"]
             .as_str()
@@ -535,7 +398,10 @@ async fn error_bodies_of_create_name_the_fix() {
     );
     insta::assert_json_snapshot!(
         "create_without_tenant_member",
-        scrub(redact(err), &[(&fx.member_role, "[tenant-member-role-id]")])
+        scrub(
+            redact(err.clone()),
+            &[(&fx.member_role, "[tenant-member-role-id]")]
+        )
     );
 
     let lifetime = post(
@@ -544,17 +410,20 @@ async fn error_bodies_of_create_name_the_fix() {
         json!({"Name": "x", "RoleIds": [fx.member_role], "AccessTokenLifetime": 59}),
     )
     .await;
-    insta::assert_json_snapshot!("create_token_lifetime_59", redact(bad_request(&lifetime)));
+    insta::assert_json_snapshot!(
+        "create_token_lifetime_59",
+        redact(lifetime.bad_request().clone())
+    );
 
     let role_type = post(
         &fx.cc(""),
         &fx.admin,
-        json!({"Name": "x", "RoleIds": [fx.member_role, TENANT_CONTRIBUTOR]}),
+        json!({"Name": "x", "RoleIds": [fx.member_role, TENANT_CONTRIBUTOR.role_type_id()]}),
     )
     .await;
     insta::assert_json_snapshot!(
         "create_with_role_type_id_instead_of_role_id",
-        redact(bad_request(&role_type))
+        redact(role_type.bad_request().clone())
     );
 }
 
@@ -593,22 +462,22 @@ async fn list_pages_in_creation_order_then_id_with_total_count() {
     let all = get(&fx.cc(""), &fx.admin).await;
     assert_eq!(all.status, 200);
     assert_eq!(all.total_count(), 8);
-    assert_eq!(ids(&all.json()), expected);
+    assert_eq!(ids(&all.body), expected);
 
     let mut paged = Vec::new();
     for skip in [0, 3, 6] {
         let page = get(&fx.cc(&format!("?skip={skip}&count=3")), &fx.admin).await;
         assert_eq!(page.status, 200);
         assert_eq!(page.total_count(), 8, "Total-Count counts all matches");
-        paged.extend(ids(&page.json()));
+        paged.extend(ids(&page.body));
     }
     assert_eq!(paged, expected, "pages are stable and complete");
     let past_end = get(&fx.cc("?skip=8&count=5"), &fx.admin).await;
-    assert_eq!(past_end.json(), json!([]));
+    assert_eq!(past_end.body, json!([]));
     assert_eq!(past_end.total_count(), 8);
     let max = get(&fx.cc("?count=1000&query=ignored"), &fx.admin).await;
     assert_eq!(max.status, 200);
-    assert_eq!(ids(&max.json()), expected);
+    assert_eq!(ids(&max.body), expected);
 }
 
 #[tokio::test]
@@ -620,12 +489,12 @@ async fn list_returns_100_by_default() {
     }
     let r = get(&fx.cc(""), &fx.admin).await;
     assert_eq!(r.total_count(), 101);
-    let first = r.json();
+    let first = r.body.clone();
     assert_eq!(first.as_array().unwrap().len(), 100);
     let rest = get(&fx.cc("?skip=100"), &fx.admin).await;
-    assert_eq!(rest.json().as_array().unwrap().len(), 1);
+    assert_eq!(rest.body.as_array().unwrap().len(), 1);
     let mut all = ids(&first);
-    all.extend(ids(&rest.json()));
+    all.extend(ids(&rest.body));
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 101, "the two pages hold every client once");
@@ -643,9 +512,9 @@ async fn list_rejects_out_of_range_paging() {
         "skip=1.5",
     ] {
         let r = get(&fx.cc(&format!("?{q}")), &fx.admin).await;
-        let err = bad_request(&r);
+        let err = r.bad_request();
         if q == "count=0" {
-            insta::assert_json_snapshot!("list_count_zero", redact(err));
+            insta::assert_json_snapshot!("list_count_zero", redact(err.clone()));
         }
         let h = head(&fx.cc(&format!("?{q}")), &fx.admin).await;
         assert_eq!(h.status, 400, "HEAD ?{q}");
@@ -666,7 +535,7 @@ async fn list_filters_by_repeated_ids_and_ignores_skip_and_count() {
     let r = get(&url, &fx.admin).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.total_count(), 2);
-    let mut got = ids(&r.json());
+    let mut got = ids(&r.body);
     got.sort();
     let mut want = vec![a.clone(), b.clone()];
     want.sort();
@@ -689,7 +558,7 @@ async fn list_answers_207_multi_status_when_some_ids_are_missing() {
     let r = get(&url, &fx.admin).await;
     assert_eq!(r.status, 207, "{}", r.text);
     assert_eq!(r.total_count(), 2);
-    let body = r.json();
+    let body = r.body.clone();
     assert_eq!(
         keys(&body),
         ["OperationId", "Error", "Reason", "ChildErrors", "Data"]
@@ -702,7 +571,7 @@ async fn list_answers_207_multi_status_when_some_ids_are_missing() {
     insta::assert_json_snapshot!(
         "list_multi_status",
         scrub(
-            redact(body),
+            redact(body.clone()),
             &[(&fx.member_role, "[tenant-member-role-id]")]
         )
     );
@@ -712,10 +581,10 @@ async fn list_answers_207_multi_status_when_some_ids_are_missing() {
     // Nothing found at all is still a 207 with empty Data; all found is a plain 200.
     let none = get(&fx.cc(&format!("?id={missing}")), &fx.admin).await;
     assert_eq!(none.status, 207);
-    assert_eq!(none.json()["Data"], json!([]));
+    assert_eq!(none.body["Data"], json!([]));
     let all = get(&fx.cc(&format!("?id={a}&id={b}")), &fx.admin).await;
     assert_eq!(all.status, 200);
-    assert!(all.json().is_array());
+    assert!(all.body.is_array());
 }
 
 #[tokio::test]
@@ -735,7 +604,7 @@ async fn list_tag_filter_requires_every_tag_case_insensitively() {
         made.push(c["Client"]["Id"].as_str().unwrap().to_owned());
     }
     let names = |r: &Reply| -> Vec<String> {
-        r.json()
+        r.body
             .as_array()
             .unwrap()
             .iter()
@@ -748,12 +617,12 @@ async fn list_tag_filter_requires_every_tag_case_insensitively() {
     let blue_prod = get(&fx.cc("?tag=blue&tag=prod"), &fx.admin).await;
     assert_eq!(blue_prod.total_count(), 1);
     assert_eq!(names(&blue_prod), ["both"]);
-    assert_eq!(blue_prod.json()[0]["Tags"], json!(["Blue", "Prod"]));
+    assert_eq!(blue_prod.body[0]["Tags"], json!(["Blue", "Prod"]));
     let prod = get(&fx.cc("?tag=Prod"), &fx.admin).await;
     assert_eq!(names(&prod), ["both", "prod"]);
     let green = get(&fx.cc("?tag=green"), &fx.admin).await;
     assert_eq!((green.status, green.total_count()), (200, 0));
-    assert_eq!(green.json(), json!([]));
+    assert_eq!(green.body, json!([]));
     // Paging applies to the matches; Total-Count counts all matches.
     let page = get(&fx.cc("?tag=blue&skip=1&count=1"), &fx.admin).await;
     assert_eq!(page.total_count(), 2);
@@ -823,7 +692,7 @@ async fn paths_match_case_insensitively() {
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    let id = created.json()["Client"]["Id"].as_str().unwrap().to_owned();
+    let id = created.body["Client"]["Id"].as_str().unwrap().to_owned();
     let shouting = fx.server.url(&format!(
         "/API/V1/TENANTS/{}/CLIENTCREDENTIALCLIENTS/{}",
         tid.to_uppercase(),
@@ -831,7 +700,7 @@ async fn paths_match_case_insensitively() {
     ));
     let one = get(&shouting, &fx.admin).await;
     assert_eq!(one.status, 200, "{}", one.text);
-    assert_eq!(one.json()["Id"], id.as_str());
+    assert_eq!(one.body["Id"], id.as_str());
     let secrets = get(&format!("{shouting}/SECRETS"), &fx.admin).await;
     assert_eq!(secrets.status, 200);
     let roles = get(
@@ -854,7 +723,7 @@ async fn get_one_as_self_as_member_and_as_administrator() {
     let by_admin = get(&fx.cc(&format!("/{a}")), &fx.admin).await;
     assert_eq!(by_admin.status, 200);
     assert_eq!(
-        keys(&by_admin.json()),
+        keys(&by_admin.body),
         [
             "Id",
             "Name",
@@ -866,17 +735,17 @@ async fn get_one_as_self_as_member_and_as_administrator() {
     );
     let by_self = get(&fx.cc(&format!("/{a}")), &a_token).await;
     assert_eq!(by_self.status, 200);
-    assert_eq!(by_self.json(), by_admin.json());
+    assert_eq!(by_self.body, by_admin.body);
     let other = get(&fx.cc(&format!("/{b}")), &a_token).await;
     assert_eq!(other.status, 200, "any member of the tenant may read");
-    assert_eq!(other.json()["Name"], "b");
+    assert_eq!(other.body["Name"], "b");
     let admin_client = get(
         &fx.cc(&format!("/{}", fx.server.admin.admin_client_id)),
         &a_token,
     )
     .await;
     assert_eq!(admin_client.status, 200);
-    assert_eq!(admin_client.json()["RoleIds"].as_array().unwrap().len(), 2);
+    assert_eq!(admin_client.body["RoleIds"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -884,28 +753,30 @@ async fn unknown_or_malformed_client_ids_give_error_responses() {
     let fx = Fx::new().await;
     let unknown = "7e57a11d-0000-4000-8000-000000000404";
     let r = get(&fx.cc(&format!("/{unknown}")), &fx.admin).await;
-    let err = not_found(&r);
-    insta::assert_json_snapshot!("get_unknown_client", redact(err));
-    not_found(
-        &put(
-            &fx.cc(&format!("/{unknown}")),
-            &fx.admin,
-            json!({"Name": "x"}),
-        )
-        .await,
-    );
-    not_found(&delete(&fx.cc(&format!("/{unknown}")), &fx.admin).await);
-    not_found(&get(&fx.cc(&format!("/{unknown}/Roles")), &fx.admin).await);
-    not_found(
-        &put(
-            &fx.api(&format!("/Clients/{unknown}/Roles")),
-            &fx.admin,
-            json!([{"Id": fx.member_role}]),
-        )
-        .await,
-    );
+    let err = r.not_found();
+    insta::assert_json_snapshot!("get_unknown_client", redact(err.clone()));
+    put(
+        &fx.cc(&format!("/{unknown}")),
+        &fx.admin,
+        json!({"Name": "x"}),
+    )
+    .await
+    .not_found();
+    delete(&fx.cc(&format!("/{unknown}")), &fx.admin)
+        .await
+        .not_found();
+    get(&fx.cc(&format!("/{unknown}/Roles")), &fx.admin)
+        .await
+        .not_found();
+    put(
+        &fx.api(&format!("/Clients/{unknown}/Roles")),
+        &fx.admin,
+        json!([{"Id": fx.member_role}]),
+    )
+    .await
+    .not_found();
     let malformed = get(&fx.cc("/not-a-guid"), &fx.admin).await;
-    let err = bad_request(&malformed);
+    let err = malformed.bad_request();
     assert!(err["Reason"].as_str().unwrap().contains("not-a-guid"));
     // A client of another kind is not a client-credentials client.
     let hybrid = post(
@@ -915,10 +786,14 @@ async fn unknown_or_malformed_client_ids_give_error_responses() {
     )
     .await;
     assert_eq!(hybrid.status, 201, "{}", hybrid.text);
-    let hid = hybrid.json()["Client"]["Id"].as_str().unwrap().to_owned();
-    not_found(&get(&fx.cc(&format!("/{hid}")), &fx.admin).await);
-    not_found(&get(&fx.cc(&format!("/{hid}/Roles")), &fx.admin).await);
-    not_found(&delete(&fx.cc(&format!("/{hid}")), &fx.admin).await);
+    let hid = hybrid.body["Client"]["Id"].as_str().unwrap().to_owned();
+    get(&fx.cc(&format!("/{hid}")), &fx.admin).await.not_found();
+    get(&fx.cc(&format!("/{hid}/Roles")), &fx.admin)
+        .await
+        .not_found();
+    delete(&fx.cc(&format!("/{hid}")), &fx.admin)
+        .await
+        .not_found();
     assert_eq!(
         get(&fx.api(&format!("/HybridClients/{hid}")), &fx.admin)
             .await
@@ -944,13 +819,13 @@ async fn put_is_a_partial_update_that_takes_effect_at_once() {
 
     let r = put(&url, &fx.admin, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json(), original, "an empty body changes nothing");
+    assert_eq!(r.body, original, "an empty body changes nothing");
 
     let r = put(&url, &fx.admin, json!({"Name": "two"})).await;
     assert_eq!(r.status, 200);
     let mut expected = original.clone();
     expected["Name"] = json!("two");
-    assert_eq!(r.json(), expected, "absent properties are unchanged");
+    assert_eq!(r.body, expected, "absent properties are unchanged");
 
     let r = put(
         &url,
@@ -963,27 +838,27 @@ async fn put_is_a_partial_update_that_takes_effect_at_once() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     expected["Tags"] = json!(["c"]);
-    assert_eq!(r.json(), expected, "null is unchanged; Tags are replaced");
-    assert_eq!(get(&url, &fx.admin).await.json(), expected);
+    assert_eq!(r.body, expected, "null is unchanged; Tags are replaced");
+    assert_eq!(get(&url, &fx.admin).await.body, expected);
 
     let r = put(&url, &fx.admin, json!({"AccessTokenLifetime": 120})).await;
-    assert_eq!(r.json()["AccessTokenLifetime"], 120);
+    assert_eq!(r.body["AccessTokenLifetime"], 120);
     let token = fx.server.token_for(&id, &secret).await;
-    let c = claims(&token);
+    let c = jwt_claims(&token);
     assert_eq!(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(), 120);
 
     let r = put(&url, &fx.admin, json!({"Tags": []})).await;
-    assert_eq!(r.json()["Tags"], json!([]));
+    assert_eq!(r.body["Tags"], json!([]));
 
     let r = put(&url, &fx.admin, json!({"Enabled": false})).await;
-    assert_eq!(r.json()["Enabled"], false);
-    assert_eq!(token_status(&fx.server, &id, &secret).await.0, 401);
+    assert_eq!(r.body["Enabled"], false);
+    assert_eq!(fx.server.client_credentials(&id, &secret).await.status, 401);
     let r = put(&url, &fx.admin, json!({"Enabled": true})).await;
-    assert_eq!(r.json()["Enabled"], true);
-    assert_eq!(token_status(&fx.server, &id, &secret).await.0, 200);
+    assert_eq!(r.body["Enabled"], true);
+    assert_eq!(fx.server.client_credentials(&id, &secret).await.status, 200);
     // The secret was not touched by any of this.
     let secrets = get(&fx.cc(&format!("/{id}/Secrets")), &fx.admin).await;
-    assert_eq!(secrets.json().as_array().unwrap().len(), 1);
+    assert_eq!(secrets.body.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -991,31 +866,46 @@ async fn put_rejects_a_mismatched_id_bad_values_and_dropping_tenant_member() {
     let fx = Fx::new().await;
     let (id, _) = fx.member("keep").await;
     let url = fx.cc(&format!("/{id}"));
-    let before = get(&url, &fx.admin).await.json();
+    let before = get(&url, &fx.admin).await.body;
     let contributor = fx.server.role_id(TENANT_CONTRIBUTOR).await;
 
-    let other = bad_request(
-        &put(
-            &url,
-            &fx.admin,
-            json!({"Id": fx.server.admin.admin_client_id, "Name": "hijack"}),
-        )
-        .await,
-    );
-    insta::assert_json_snapshot!("put_body_id_differs_from_path", redact(other));
-    bad_request(&put(&url, &fx.admin, json!({"Id": "nope", "Name": "x"})).await);
-    let err = bad_request(&put(&url, &fx.admin, json!({"RoleIds": [contributor]})).await);
+    let other = put(
+        &url,
+        &fx.admin,
+        json!({"Id": fx.server.admin.admin_client_id, "Name": "hijack"}),
+    )
+    .await
+    .bad_request()
+    .clone();
+    insta::assert_json_snapshot!("put_body_id_differs_from_path", redact(other.clone()));
+    put(&url, &fx.admin, json!({"Id": "nope", "Name": "x"}))
+        .await
+        .bad_request();
+    let err = put(&url, &fx.admin, json!({"RoleIds": [contributor]}))
+        .await
+        .bad_request()
+        .clone();
     assert!(err["Resolution"]
         .as_str()
         .unwrap()
         .contains(&fx.member_role));
-    bad_request(&put(&url, &fx.admin, json!({"RoleIds": []})).await);
-    bad_request(&put(&url, &fx.admin, json!({"AccessTokenLifetime": 3601})).await);
-    bad_request(&put(&url, &fx.admin, json!({"AccessTokenLifetime": 59})).await);
-    bad_request(&put(&url, &fx.admin, json!({"Name": ""})).await);
-    bad_request(&put(&url, &fx.admin, json!({"Enabled": "no"})).await);
+    put(&url, &fx.admin, json!({"RoleIds": []}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"AccessTokenLifetime": 3601}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"AccessTokenLifetime": 59}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"Name": ""}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"Enabled": "no"}))
+        .await
+        .bad_request();
     assert_eq!(
-        get(&url, &fx.admin).await.json(),
+        get(&url, &fx.admin).await.body,
         before,
         "rejected updates change nothing"
     );
@@ -1024,7 +914,7 @@ async fn put_rejects_a_mismatched_id_bad_values_and_dropping_tenant_member() {
         &fx.admin,
     )
     .await;
-    assert_ne!(admin_client.json()["Name"], "hijack");
+    assert_ne!(admin_client.body["Name"], "hijack");
 
     let r = put(
         &url,
@@ -1033,7 +923,7 @@ async fn put_rejects_a_mismatched_id_bad_values_and_dropping_tenant_member() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["RoleIds"].as_array().unwrap().len(), 2);
+    assert_eq!(r.body["RoleIds"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -1046,12 +936,14 @@ async fn delete_removes_the_client_and_its_secrets_at_once() {
 
     let r = delete(&url, &fx.admin).await;
     assert_eq!((r.status, r.text.as_str()), (204, ""));
-    not_found(&get(&url, &fx.admin).await);
-    not_found(&delete(&url, &fx.admin).await);
-    not_found(&get(&format!("{url}/Secrets"), &fx.admin).await);
-    not_found(&get(&format!("{url}/Roles"), &fx.admin).await);
+    get(&url, &fx.admin).await.not_found();
+    delete(&url, &fx.admin).await.not_found();
+    get(&format!("{url}/Secrets"), &fx.admin).await.not_found();
+    get(&format!("{url}/Roles"), &fx.admin).await.not_found();
     assert_eq!(fx.cc_total().await, 1);
-    let (status, err) = token_status(&fx.server, &id, &secret).await;
+    let Reply {
+        status, body: err, ..
+    } = fx.server.client_credentials(&id, &secret).await;
     assert_eq!(
         (status, err["error"].as_str()),
         (401, Some("invalid_client"))
@@ -1063,7 +955,7 @@ async fn delete_removes_the_client_and_its_secrets_at_once() {
         .create_cc(json!({"Id": id, "Name": "reborn", "RoleIds": [fx.member_role]}))
         .await;
     assert_eq!(again["Id"], 1);
-    assert_eq!(token_status(&fx.server, &id, &secret).await.0, 401);
+    assert_eq!(fx.server.client_credentials(&id, &secret).await.status, 401);
 }
 
 #[tokio::test]
@@ -1081,7 +973,7 @@ async fn roles_subresource_lists_role_objects_and_put_replaces_the_list() {
             let r = get(url, token).await;
             assert_eq!(r.status, 200, "{url}: {}", r.text);
             assert_eq!(r.total_count(), 1);
-            let roles = r.json();
+            let roles = r.body.clone();
             let role = &roles[0];
             assert_eq!(
                 keys(role),
@@ -1099,7 +991,7 @@ async fn roles_subresource_lists_role_objects_and_put_replaces_the_list() {
             assert_eq!(role["Name"], "Tenant Member");
             assert_eq!(role["RoleScope"], 1);
             assert_eq!(role["TenantId"], fx.server.admin.tenant_id.as_str());
-            assert_eq!(role["RoleTypeId"], TENANT_MEMBER);
+            assert_eq!(role["RoleTypeId"], TENANT_MEMBER.role_type_id());
         }
     }
 
@@ -1111,52 +1003,57 @@ async fn roles_subresource_lists_role_objects_and_put_replaces_the_list() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let mut got = ids(&r.json());
+    let mut got = ids(&r.body);
     got.sort();
     let mut want = vec![fx.member_role.clone(), contributor.clone()];
     want.sort();
     assert_eq!(got, want);
-    let client = get(&fx.cc(&format!("/{id}")), &fx.admin).await.json();
+    let client = get(&fx.cc(&format!("/{id}")), &fx.admin).await.body;
     let mut stored: Vec<String> = serde_json::from_value(client["RoleIds"].clone()).unwrap();
     stored.sort();
     assert_eq!(stored, want);
     assert_eq!(get(&short, &fx.admin).await.total_count(), 2);
 
     // Must keep Tenant Member; every role needs an Id and must exist.
-    let err = bad_request(&put(&short, &fx.admin, json!([{"Id": contributor}])).await);
+    let err = put(&short, &fx.admin, json!([{"Id": contributor}]))
+        .await
+        .bad_request()
+        .clone();
     insta::assert_json_snapshot!(
         "put_roles_without_tenant_member",
-        scrub(redact(err), &[(&fx.member_role, "[tenant-member-role-id]")])
-    );
-    bad_request(&put(&short, &fx.admin, json!([])).await);
-    bad_request(
-        &put(
-            &short,
-            &fx.admin,
-            json!([{"Id": fx.member_role}, {"Name": "x"}]),
+        scrub(
+            redact(err.clone()),
+            &[(&fx.member_role, "[tenant-member-role-id]")]
         )
-        .await,
     );
-    bad_request(
-        &put(
-            &short,
-            &fx.admin,
-            json!([{"Id": fx.member_role}, {"Id": TENANT_CONTRIBUTOR}]),
-        )
-        .await,
-    );
-    bad_request(&put(&short, &fx.admin, json!({"Id": fx.member_role})).await);
+    put(&short, &fx.admin, json!([])).await.bad_request();
+    put(
+        &short,
+        &fx.admin,
+        json!([{"Id": fx.member_role}, {"Name": "x"}]),
+    )
+    .await
+    .bad_request();
+    put(
+        &short,
+        &fx.admin,
+        json!([{"Id": fx.member_role}, {"Id": TENANT_CONTRIBUTOR.role_type_id()}]),
+    )
+    .await
+    .bad_request();
+    put(&short, &fx.admin, json!({"Id": fx.member_role}))
+        .await
+        .bad_request();
     assert_eq!(get(&short, &fx.admin).await.total_count(), 2);
 
     // Only an administrator may PUT, even the client itself may not.
-    forbidden(
-        &put(
-            &long,
-            &self_token,
-            json!([{"Id": fx.member_role}, {"Id": admin_role}]),
-        )
-        .await,
-    );
+    put(
+        &long,
+        &self_token,
+        json!([{"Id": fx.member_role}, {"Id": admin_role}]),
+    )
+    .await
+    .forbidden();
 
     // Granting Tenant Administrator takes effect for the next token at once.
     let r = put(
@@ -1168,9 +1065,12 @@ async fn roles_subresource_lists_role_objects_and_put_replaces_the_list() {
     assert_eq!(r.status, 200);
     let promoted = fx.server.token_for(&id, &secret).await;
     let mut types: Vec<String> =
-        serde_json::from_value(claims(&promoted)["role_type"].clone()).unwrap();
+        serde_json::from_value(jwt_claims(&promoted)["role_type"].clone()).unwrap();
     types.sort();
-    let mut want_types = vec![TENANT_ADMINISTRATOR.to_owned(), TENANT_MEMBER.to_owned()];
+    let mut want_types = vec![
+        TENANT_ADMINISTRATOR.role_type_id().to_owned(),
+        TENANT_MEMBER.role_type_id().to_owned(),
+    ];
     want_types.sort();
     assert_eq!(types, want_types);
     let made = post(
@@ -1196,7 +1096,7 @@ async fn a_member_token_reads_clients_but_cannot_write_them() {
         json!({"Name": "spa", "RedirectUris": ["https://spa.example.com/cb"]}),
     )
     .await
-    .json();
+    .body;
     let ac_id = ac["Id"].as_str().unwrap().to_owned();
 
     for url in [
@@ -1220,74 +1120,71 @@ async fn a_member_token_reads_clients_but_cannot_write_them() {
         json!({"Name": "x", "RoleIds": [fx.member_role]}),
     )
     .await;
-    error_body(&denied, 403, "Forbidden");
-    insta::assert_json_snapshot!("member_creates_client", redact(denied.json()));
-    forbidden(
-        &put(
-            &fx.cc(&format!("/{admin_id}")),
-            &token,
-            json!({"Name": "pwned"}),
-        )
-        .await,
-    );
-    forbidden(
-        &put(
-            &fx.cc(&format!("/{me}")),
-            &token,
-            json!({"Name": "self-rename"}),
-        )
-        .await,
-    );
-    forbidden(&delete(&fx.cc(&format!("/{admin_id}")), &token).await);
-    forbidden(&delete(&fx.cc(&format!("/{me}")), &token).await);
-    forbidden(
-        &put(
-            &fx.api(&format!("/Clients/{me}/Roles")),
-            &token,
-            json!([{"Id": fx.member_role}]),
-        )
-        .await,
-    );
-    forbidden(
-        &post(
-            &fx.api("/AuthorizationCodeClients"),
-            &token,
-            json!({"Name": "x", "RedirectUris": ["https://a.example.com/cb"]}),
-        )
-        .await,
-    );
-    forbidden(
-        &put(
-            &fx.api(&format!("/AuthorizationCodeClients/{ac_id}")),
-            &token,
-            json!({"Name": "x"}),
-        )
-        .await,
-    );
-    forbidden(
-        &delete(
-            &fx.api(&format!("/AuthorizationCodeClients/{ac_id}")),
-            &token,
-        )
-        .await,
-    );
-    forbidden(
-        &post(
-            &fx.api("/HybridClients"),
-            &token,
-            json!({"Name": "x", "RedirectUris": ["https://a.example.com/cb"]}),
-        )
-        .await,
-    );
+    denied.error_named(403, "Forbidden");
+    insta::assert_json_snapshot!("member_creates_client", redact(denied.body));
+    put(
+        &fx.cc(&format!("/{admin_id}")),
+        &token,
+        json!({"Name": "pwned"}),
+    )
+    .await
+    .forbidden();
+    put(
+        &fx.cc(&format!("/{me}")),
+        &token,
+        json!({"Name": "self-rename"}),
+    )
+    .await
+    .forbidden();
+    delete(&fx.cc(&format!("/{admin_id}")), &token)
+        .await
+        .forbidden();
+    delete(&fx.cc(&format!("/{me}")), &token).await.forbidden();
+    put(
+        &fx.api(&format!("/Clients/{me}/Roles")),
+        &token,
+        json!([{"Id": fx.member_role}]),
+    )
+    .await
+    .forbidden();
+    post(
+        &fx.api("/AuthorizationCodeClients"),
+        &token,
+        json!({"Name": "x", "RedirectUris": ["https://a.example.com/cb"]}),
+    )
+    .await
+    .forbidden();
+    put(
+        &fx.api(&format!("/AuthorizationCodeClients/{ac_id}")),
+        &token,
+        json!({"Name": "x"}),
+    )
+    .await
+    .forbidden();
+    delete(
+        &fx.api(&format!("/AuthorizationCodeClients/{ac_id}")),
+        &token,
+    )
+    .await
+    .forbidden();
+    post(
+        &fx.api("/HybridClients"),
+        &token,
+        json!({"Name": "x", "RedirectUris": ["https://a.example.com/cb"]}),
+    )
+    .await
+    .forbidden();
     // Forbidden for an unknown client too: the role check comes first.
-    forbidden(&delete(&fx.cc("/7e57a11d-0000-4000-8000-000000000404"), &token).await);
+    delete(&fx.cc("/7e57a11d-0000-4000-8000-000000000404"), &token)
+        .await
+        .forbidden();
 
     // Nothing changed.
     let admin_client = get(&fx.cc(&format!("/{admin_id}")), &fx.admin).await;
     assert_eq!(admin_client.status, 200);
-    assert_ne!(admin_client.json()["Name"], "pwned");
+    assert_ne!(admin_client.body["Name"], "pwned");
     assert_eq!(
-        get(&fx.cc(&format!("/{me}")), &fx.admin).await.json()["Name"],
+        get(&fx.cc(&format!("/{me}")), &fx.admin).await.body["Name"],
         "member"
     );
     assert_eq!(fx.cc_total().await, 2);
@@ -1312,27 +1209,28 @@ async fn self_manages_its_own_secrets_except_put_and_no_one_elses() {
     )
     .await;
     assert_eq!(added.status, 201, "{}", added.text);
-    let new_secret = added.json()["Secret"].as_str().unwrap().to_owned();
+    let new_secret = added.body["Secret"].as_str().unwrap().to_owned();
     let new_token = fx.server.token_for(&a, &new_secret).await;
     assert_eq!(get(&format!("{mine}/2"), &new_token).await.status, 200);
-    forbidden(
-        &put(
-            &format!("{mine}/2"),
-            &new_token,
-            json!({"Description": "renamed"}),
-        )
-        .await,
-    );
-    forbidden(&put(&format!("{mine}/1"), &new_token, json!({"Expires": false})).await);
+    put(
+        &format!("{mine}/2"),
+        &new_token,
+        json!({"Description": "renamed"}),
+    )
+    .await
+    .forbidden();
+    put(&format!("{mine}/1"), &new_token, json!({"Expires": false}))
+        .await
+        .forbidden();
     let r = delete(&format!("{mine}/1"), &new_token).await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let (status, _) = token_status(&fx.server, &a, &a_secret).await;
+    let Reply { status, .. } = fx.server.client_credentials(&a, &a_secret).await;
     assert_eq!(
         status, 401,
         "the deleted secret stops authenticating at once"
     );
     assert_eq!(
-        get(&format!("{mine}/2"), &fx.admin).await.json()["Description"],
+        get(&format!("{mine}/2"), &fx.admin).await.body["Description"],
         "rotated",
         "the forbidden PUT changed nothing"
     );
@@ -1340,18 +1238,19 @@ async fn self_manages_its_own_secrets_except_put_and_no_one_elses() {
     // Another client's secrets, and the administrator client's, are off limits.
     for other in [&b, &fx.server.admin.admin_client_id] {
         let theirs = fx.cc(&format!("/{other}/Secrets"));
-        forbidden(&get(&theirs, &new_token).await);
-        forbidden(&get(&format!("{theirs}/1"), &new_token).await);
-        forbidden(&post(&theirs, &new_token, json!({"Expires": false})).await);
-        forbidden(&delete(&format!("{theirs}/1"), &new_token).await);
-        forbidden(
-            &put(
-                &format!("{theirs}/1"),
-                &new_token,
-                json!({"Expires": false}),
-            )
-            .await,
-        );
+        get(&theirs, &new_token).await.forbidden();
+        get(&format!("{theirs}/1"), &new_token).await.forbidden();
+        post(&theirs, &new_token, json!({"Expires": false}))
+            .await
+            .forbidden();
+        delete(&format!("{theirs}/1"), &new_token).await.forbidden();
+        put(
+            &format!("{theirs}/1"),
+            &new_token,
+            json!({"Expires": false}),
+        )
+        .await
+        .forbidden();
         assert_eq!(get(&theirs, &fx.admin).await.total_count(), 1);
     }
     // The administrator may PUT a client's secret.
@@ -1368,96 +1267,102 @@ async fn self_manages_its_own_secrets_except_put_and_no_one_elses() {
 async fn another_tenants_token_is_forbidden_and_sees_nothing_of_this_tenant() {
     let fx = Fx::new().await;
     let (id, _) = fx.member("ours").await;
-    let ctx = fx.server.ctx.clone();
-    let other = tokio::task::spawn_blocking(move || {
-        portcullis::service::bootstrap::bootstrap(&ctx, "Other", "a@b.c")
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let foreign = fx
-        .server
-        .token_for(&other.admin_client_id, &other.admin_client_secret)
-        .await;
+    let (other_tenant_id, foreign) = fx.server.other_tenant().await;
     let theirs = |path: &str| {
         fx.server
-            .url(&format!("/api/v1/Tenants/{}{path}", other.tenant_id))
+            .url(&format!("/api/v1/Tenants/{other_tenant_id}{path}"))
     };
     // Control: the token works in its own tenant.
     let own = get(&theirs("/ClientCredentialClients"), &foreign).await;
     assert_eq!((own.status, own.total_count()), (200, 1));
 
-    let err = error_body(&get(&fx.cc(""), &foreign).await, 403, "Forbidden");
-    insta::assert_json_snapshot!("another_tenant", redact(err));
+    let err = get(&fx.cc(""), &foreign)
+        .await
+        .error_named(403, "Forbidden")
+        .clone();
+    insta::assert_json_snapshot!("another_tenant", redact(err.clone()));
     let h = head(&fx.cc(""), &foreign).await;
     assert_eq!((h.status, h.text.as_str()), (403, ""));
-    forbidden(&get(&fx.cc(&format!("/{id}")), &foreign).await);
-    forbidden(&get(&fx.cc(&format!("/{id}/Roles")), &foreign).await);
-    forbidden(&get(&fx.cc(&format!("/{id}/Secrets")), &foreign).await);
-    forbidden(
-        &post(
-            &fx.cc(&format!("/{id}/Secrets")),
-            &foreign,
-            json!({"Expires": false}),
-        )
-        .await,
-    );
-    forbidden(&put(&fx.cc(&format!("/{id}")), &foreign, json!({"Name": "x"})).await);
-    forbidden(&delete(&fx.cc(&format!("/{id}")), &foreign).await);
-    forbidden(
-        &post(
-            &fx.cc(""),
-            &foreign,
-            json!({"Name": "x", "RoleIds": [fx.member_role]}),
-        )
-        .await,
-    );
-    forbidden(&get(&fx.api("/HybridClients"), &foreign).await);
-    forbidden(&get(&fx.api("/AuthorizationCodeClients"), &foreign).await);
+    get(&fx.cc(&format!("/{id}")), &foreign).await.forbidden();
+    get(&fx.cc(&format!("/{id}/Roles")), &foreign)
+        .await
+        .forbidden();
+    get(&fx.cc(&format!("/{id}/Secrets")), &foreign)
+        .await
+        .forbidden();
+    post(
+        &fx.cc(&format!("/{id}/Secrets")),
+        &foreign,
+        json!({"Expires": false}),
+    )
+    .await
+    .forbidden();
+    put(&fx.cc(&format!("/{id}")), &foreign, json!({"Name": "x"}))
+        .await
+        .forbidden();
+    delete(&fx.cc(&format!("/{id}")), &foreign)
+        .await
+        .forbidden();
+    post(
+        &fx.cc(""),
+        &foreign,
+        json!({"Name": "x", "RoleIds": [fx.member_role]}),
+    )
+    .await
+    .forbidden();
+    get(&fx.api("/HybridClients"), &foreign).await.forbidden();
+    get(&fx.api("/AuthorizationCodeClients"), &foreign)
+        .await
+        .forbidden();
 
     // Through its own tenant's path, our client does not exist.
-    not_found(&get(&theirs(&format!("/ClientCredentialClients/{id}")), &foreign).await);
-    not_found(&delete(&theirs(&format!("/ClientCredentialClients/{id}")), &foreign).await);
-    not_found(
-        &get(
-            &theirs(&format!("/ClientCredentialClients/{id}/Secrets")),
-            &foreign,
-        )
-        .await,
-    );
+    get(&theirs(&format!("/ClientCredentialClients/{id}")), &foreign)
+        .await
+        .not_found();
+    delete(&theirs(&format!("/ClientCredentialClients/{id}")), &foreign)
+        .await
+        .not_found();
+    get(
+        &theirs(&format!("/ClientCredentialClients/{id}/Secrets")),
+        &foreign,
+    )
+    .await
+    .not_found();
     let listed = get(
         &theirs(&format!("/ClientCredentialClients?id={id}")),
         &foreign,
     )
     .await;
     assert_eq!(listed.status, 207);
-    assert_eq!(listed.json()["Data"], json!([]));
+    assert_eq!(listed.body["Data"], json!([]));
     // Our roles are unknown there; ids are one global space.
     let other_member = {
         let r = get(
-            &theirs(&format!("/Roles?roleTypeId={TENANT_MEMBER}")),
+            &theirs(&format!(
+                "/Roles?roleTypeId={}",
+                TENANT_MEMBER.role_type_id()
+            )),
             &foreign,
         )
         .await;
-        r.json()[0]["Id"].as_str().unwrap().to_owned()
+        r.body[0]["Id"].as_str().unwrap().to_owned()
     };
-    bad_request(
-        &post(
-            &theirs("/ClientCredentialClients"),
-            &foreign,
-            json!({"Name": "x", "RoleIds": [fx.member_role]}),
-        )
-        .await,
-    );
+    post(
+        &theirs("/ClientCredentialClients"),
+        &foreign,
+        json!({"Name": "x", "RoleIds": [fx.member_role]}),
+    )
+    .await
+    .bad_request();
     let clash = post(
         &theirs("/ClientCredentialClients"),
         &foreign,
         json!({"Id": id, "Name": "x", "RoleIds": [other_member]}),
     )
     .await;
-    error_body(&clash, 409, "Conflict");
+    clash.error_named(409, "Conflict");
     assert_eq!(
-        get(&fx.cc(&format!("/{id}")), &fx.admin).await.json()["Name"],
+        get(&fx.cc(&format!("/{id}")), &fx.admin).await.body["Name"],
         "ours"
     );
 }
@@ -1472,9 +1377,9 @@ async fn missing_or_invalid_tokens_get_401_with_a_bearer_challenge() {
         let m: Vec<&str> = member_token.split('.').collect();
         format!("{}.{}.{}", a[0], a[1], m[2])
     };
-    let no_token = call(Method::GET, &url, None, None).await;
-    let err = error_body(&no_token, 401, "Unauthorized");
-    insta::assert_json_snapshot!("no_token", redact(err));
+    let no_token = call(http().get(&url)).await;
+    let err = no_token.error_named(401, "Unauthorized");
+    insta::assert_json_snapshot!("no_token", redact(err.clone()));
 
     let cases: Vec<(&str, Option<String>)> = vec![
         ("no header", None),
@@ -1533,7 +1438,7 @@ async fn missing_or_invalid_tokens_get_401_with_a_bearer_challenge() {
     // An expired token is refused too.
     fx.server.clock().advance(3601);
     let expired = get(&url, &fx.admin).await;
-    error_body(&expired, 401, "Unauthorized");
+    expired.error_named(401, "Unauthorized");
     assert!(expired
         .header("WWW-Authenticate")
         .unwrap()
@@ -1557,7 +1462,7 @@ async fn secret_post_returns_the_value_once_and_reads_never_show_it() {
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.header("Location").unwrap(), format!("{url}/2"));
-    let body = r.json();
+    let body = r.body.clone();
     assert_eq!(
         keys(&body),
         ["Id", "Expiration", "Expires", "Description", "Secret"]
@@ -1568,12 +1473,12 @@ async fn secret_post_returns_the_value_once_and_reads_never_show_it() {
     assert_eq!(body["Description"], "second");
     let value = body["Secret"].as_str().unwrap().to_owned();
     assert_secret_value(&value);
-    assert_eq!(token_status(&fx.server, &id, &value).await.0, 200);
+    assert_eq!(fx.server.client_credentials(&id, &value).await.status, 200);
 
     let list = get(&url, &fx.admin).await;
     assert_eq!(list.total_count(), 2);
     assert!(!list.text.contains(&value));
-    let items = list.json();
+    let items = list.body.clone();
     for item in items.as_array().unwrap() {
         assert_eq!(keys(item), ["Expiration", "Expires", "Description", "Id"]);
     }
@@ -1584,10 +1489,10 @@ async fn secret_post_returns_the_value_once_and_reads_never_show_it() {
     let one = get(&format!("{url}/2"), &fx.admin).await;
     assert_eq!(one.status, 200);
     assert!(!one.text.contains(&value));
-    assert_eq!(one.json(), items[1]);
+    assert_eq!(one.body, items[1]);
     let page = get(&format!("{url}?skip=1&count=1"), &fx.admin).await;
     assert_eq!(page.total_count(), 2);
-    assert_eq!(page.json(), json!([items[1].clone()]));
+    assert_eq!(page.body, json!([items[1].clone()]));
 }
 
 #[tokio::test]
@@ -1601,7 +1506,7 @@ async fn secret_ids_increase_per_client_and_are_never_reused() {
         async move {
             let r = post(&url, &token, json!({"Expires": false})).await;
             assert_eq!(r.status, 201, "{}", r.text);
-            r.json()["Id"].as_i64().unwrap()
+            r.body["Id"].as_i64().unwrap()
         }
     };
     assert_eq!(add(url.clone()).await, 2);
@@ -1618,9 +1523,9 @@ async fn secret_ids_increase_per_client_and_are_never_reused() {
         assert_eq!(delete(&format!("{url}/{n}"), &fx.admin).await.status, 204);
     }
     let empty = get(&url, &fx.admin).await;
-    assert_eq!((empty.total_count(), empty.json()), (0, json!([])));
+    assert_eq!((empty.total_count(), empty.body), (0, json!([])));
     assert_eq!(add(url.clone()).await, 5, "not even when none is left");
-    not_found(&get(&format!("{url}/3"), &fx.admin).await);
+    get(&format!("{url}/3"), &fx.admin).await.not_found();
 }
 
 #[tokio::test]
@@ -1633,9 +1538,9 @@ async fn a_client_holds_at_most_ten_secrets() {
         assert_eq!(r.status, 201, "secret {n}: {}", r.text);
     }
     let over = post(&url, &fx.admin, json!({"Expires": false})).await;
-    let err = bad_request(&over);
+    let err = over.bad_request();
     assert!(err["Reason"].as_str().unwrap().contains("10"), "{err}");
-    insta::assert_json_snapshot!("secret_limit", redact(err));
+    insta::assert_json_snapshot!("secret_limit", redact(err.clone()));
     assert_eq!(get(&url, &fx.admin).await.total_count(), 10);
     // Self is held to the same limit.
     let (sid, stoken) = fx.member_token("self").await;
@@ -1648,12 +1553,14 @@ async fn a_client_holds_at_most_ten_secrets() {
             201
         );
     }
-    bad_request(&post(&self_url, &stoken, json!({"Expires": false})).await);
+    post(&self_url, &stoken, json!({"Expires": false}))
+        .await
+        .bad_request();
     // Deleting one makes room again.
     assert_eq!(delete(&format!("{url}/5"), &fx.admin).await.status, 204);
     let again = post(&url, &fx.admin, json!({"Expires": false})).await;
     assert_eq!(again.status, 201, "{}", again.text);
-    assert!(again.json()["Id"].as_i64().unwrap() > 10);
+    assert!(again.body["Id"].as_i64().unwrap() > 10);
 }
 
 #[tokio::test]
@@ -1685,16 +1592,16 @@ async fn secret_post_follows_the_expires_expiration_matrix() {
     for (body, expiration, expires) in ok {
         let r = post(&url, &fx.admin, body.clone()).await;
         assert_eq!(r.status, 201, "{body}: {}", r.text);
-        let created = r.json();
+        let created = r.body.clone();
         assert_eq!(created["Expiration"], expiration, "{body}");
         assert_eq!(created["Expires"], expires, "{body}");
         let secret = created["Secret"].as_str().unwrap().to_owned();
         let stored = get(&format!("{url}/{}", created["Id"]), &fx.admin)
             .await
-            .json();
+            .body;
         assert_eq!(stored["Expiration"], expiration, "{body}");
         assert_eq!(stored["Expires"], expires, "{body}");
-        assert_eq!(token_status(&fx.server, &id, &secret).await.0, 200);
+        assert_eq!(fx.server.client_credentials(&id, &secret).await.status, 200);
     }
 
     let refused: Vec<Value> = vec![
@@ -1713,21 +1620,27 @@ async fn secret_post_follows_the_expires_expiration_matrix() {
     for body in refused {
         let r = post(&url, &fx.admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
-        bad_request(&r);
+        r.bad_request();
     }
-    let err = bad_request(
-        &post(
-            &url,
-            &fx.admin,
-            json!({"Expires": false, "Expiration": later}),
-        )
-        .await,
-    );
-    insta::assert_json_snapshot!("secret_expires_false_with_expiration", redact(err));
-    let err = bad_request(&post(&url, &fx.admin, json!({"Expires": true})).await);
-    insta::assert_json_snapshot!("secret_expires_without_expiration", redact(err));
-    let err = bad_request(&post(&url, &fx.admin, json!({"Expiration": fx.at(-60)})).await);
-    insta::assert_json_snapshot!("secret_expiration_in_the_past", redact(err));
+    let err = post(
+        &url,
+        &fx.admin,
+        json!({"Expires": false, "Expiration": later}),
+    )
+    .await
+    .bad_request()
+    .clone();
+    insta::assert_json_snapshot!("secret_expires_false_with_expiration", redact(err.clone()));
+    let err = post(&url, &fx.admin, json!({"Expires": true}))
+        .await
+        .bad_request()
+        .clone();
+    insta::assert_json_snapshot!("secret_expires_without_expiration", redact(err.clone()));
+    let err = post(&url, &fx.admin, json!({"Expiration": fx.at(-60)}))
+        .await
+        .bad_request()
+        .clone();
+    insta::assert_json_snapshot!("secret_expiration_in_the_past", redact(err.clone()));
     assert_eq!(
         get(&url, &fx.admin).await.total_count(),
         6,
@@ -1748,7 +1661,7 @@ async fn secret_put_merges_onto_the_stored_secret_then_applies_the_rules() {
         json!({"Description": "d1", "Expiration": e1}),
     )
     .await
-    .json();
+    .body;
     let value = created["Secret"].as_str().unwrap().to_owned();
     let url = fx.cc(&format!("/{id}/Secrets/{}", created["Id"]));
     let expect = |exp: Value, expires: bool, desc: &str| json!({"Expiration": exp, "Expires": expires, "Description": desc, "Id": 2});
@@ -1758,8 +1671,8 @@ async fn secret_put_merges_onto_the_stored_secret_then_applies_the_rules() {
         async move {
             let r = put(&url, &token, body.clone()).await;
             assert_eq!(r.status, 200, "{body}: {}", r.text);
-            let v = r.json();
-            assert_eq!(get(&url, &token).await.json(), v, "GET agrees with PUT");
+            let v = r.body.clone();
+            assert_eq!(get(&url, &token).await.body, v, "GET agrees with PUT");
             assert!(v.get("Secret").is_none());
             v
         }
@@ -1793,7 +1706,9 @@ async fn secret_put_merges_onto_the_stored_secret_then_applies_the_rules() {
         "a never-expiring secret stays so"
     );
     // Nothing to keep and nothing given: Expires true alone is refused.
-    bad_request(&put(&url, &fx.admin, json!({"Expires": true})).await);
+    put(&url, &fx.admin, json!({"Expires": true}))
+        .await
+        .bad_request();
     assert_eq!(
         step(json!({"Expiration": e3})).await,
         expect(json!(e3), true, "d3"),
@@ -1803,7 +1718,7 @@ async fn secret_put_merges_onto_the_stored_secret_then_applies_the_rules() {
         step(json!({"Expires": true, "Expiration": e1})).await,
         expect(json!(e1), true, "d3")
     );
-    let before = get(&url, &fx.admin).await.json();
+    let before = get(&url, &fx.admin).await.body;
     for body in [
         json!({"Expires": false, "Expiration": e2}),
         json!({"Expiration": fx.at(-5)}),
@@ -1813,15 +1728,15 @@ async fn secret_put_merges_onto_the_stored_secret_then_applies_the_rules() {
     ] {
         let r = put(&url, &fx.admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
-        bad_request(&r);
+        r.bad_request();
     }
     assert_eq!(
-        get(&url, &fx.admin).await.json(),
+        get(&url, &fx.admin).await.body,
         before,
         "refused PUTs change nothing"
     );
     // The value is untouched by all of this.
-    assert_eq!(token_status(&fx.server, &id, &value).await.0, 200);
+    assert_eq!(fx.server.client_credentials(&id, &value).await.status, 200);
 }
 
 #[tokio::test]
@@ -1831,19 +1746,21 @@ async fn an_expired_secret_stops_authenticating_at_once() {
     let url = fx.cc(&format!("/{id}/Secrets"));
     let created = post(&url, &fx.admin, json!({"Expiration": fx.at(100)}))
         .await
-        .json();
+        .body;
     let value = created["Secret"].as_str().unwrap().to_owned();
-    assert_eq!(token_status(&fx.server, &id, &value).await.0, 200);
+    assert_eq!(fx.server.client_credentials(&id, &value).await.status, 200);
     fx.server.clock().advance(99);
-    assert_eq!(token_status(&fx.server, &id, &value).await.0, 200);
+    assert_eq!(fx.server.client_credentials(&id, &value).await.status, 200);
     fx.server.clock().advance(2);
-    let (status, err) = token_status(&fx.server, &id, &value).await;
+    let Reply {
+        status, body: err, ..
+    } = fx.server.client_credentials(&id, &value).await;
     assert_eq!(
         (status, err["error"].as_str()),
         (401, Some("invalid_client"))
     );
     // It is still listed, with its expiry.
-    let listed = get(&format!("{url}/2"), &fx.admin).await.json();
+    let listed = get(&format!("{url}/2"), &fx.admin).await.body;
     assert_eq!(listed["Expires"], true);
     assert_eq!(listed["Expiration"], created["Expiration"]);
     // Extending it by PUT brings it back at once.
@@ -1854,7 +1771,7 @@ async fn an_expired_secret_stops_authenticating_at_once() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(token_status(&fx.server, &id, &value).await.0, 200);
+    assert_eq!(fx.server.client_credentials(&id, &value).await.status, 200);
 }
 
 #[tokio::test]
@@ -1862,34 +1779,43 @@ async fn unknown_and_malformed_secret_ids() {
     let fx = Fx::new().await;
     let (id, _) = fx.member("ids").await;
     let url = fx.cc(&format!("/{id}/Secrets"));
-    let err = not_found(&get(&format!("{url}/99"), &fx.admin).await);
-    insta::assert_json_snapshot!("unknown_secret", redact(err));
-    not_found(&put(&format!("{url}/99"), &fx.admin, json!({"Description": "x"})).await);
-    not_found(&delete(&format!("{url}/99"), &fx.admin).await);
-    not_found(&get(&format!("{url}/0"), &fx.admin).await);
-    let err = bad_request(&get(&format!("{url}/abc"), &fx.admin).await);
-    insta::assert_json_snapshot!("non_integer_secret_id", redact(err));
-    bad_request(&get(&format!("{url}/1.5"), &fx.admin).await);
-    bad_request(
-        &put(
-            &format!("{url}/one"),
-            &fx.admin,
-            json!({"Description": "x"}),
-        )
-        .await,
-    );
-    bad_request(&delete(&format!("{url}/one"), &fx.admin).await);
+    let err = get(&format!("{url}/99"), &fx.admin)
+        .await
+        .not_found()
+        .clone();
+    insta::assert_json_snapshot!("unknown_secret", redact(err.clone()));
+    put(&format!("{url}/99"), &fx.admin, json!({"Description": "x"}))
+        .await
+        .not_found();
+    delete(&format!("{url}/99"), &fx.admin).await.not_found();
+    get(&format!("{url}/0"), &fx.admin).await.not_found();
+    let err = get(&format!("{url}/abc"), &fx.admin)
+        .await
+        .bad_request()
+        .clone();
+    insta::assert_json_snapshot!("non_integer_secret_id", redact(err.clone()));
+    get(&format!("{url}/1.5"), &fx.admin).await.bad_request();
+    put(
+        &format!("{url}/one"),
+        &fx.admin,
+        json!({"Description": "x"}),
+    )
+    .await
+    .bad_request();
+    delete(&format!("{url}/one"), &fx.admin).await.bad_request();
     // Secrets of an unknown client, or of a client without secrets.
     let unknown = fx.cc("/7e57a11d-0000-4000-8000-000000000404/Secrets");
-    not_found(&get(&unknown, &fx.admin).await);
-    not_found(&post(&unknown, &fx.admin, json!({"Expires": false})).await);
+    get(&unknown, &fx.admin).await.not_found();
+    post(&unknown, &fx.admin, json!({"Expires": false}))
+        .await
+        .not_found();
     let ac = post(
         &fx.api("/AuthorizationCodeClients"),
         &fx.admin,
         json!({"Name": "spa", "RedirectUris": ["https://spa.example.com/cb"]}),
     )
     .await
-    .json();
+    .body;
     let ac_id = ac["Id"].as_str().unwrap();
     let r = get(
         &fx.api(&format!("/AuthorizationCodeClients/{ac_id}/Secrets")),
@@ -1905,7 +1831,9 @@ async fn unknown_and_malformed_secret_ids() {
     .await;
     assert_eq!(r.status, 404, "{}", r.text);
     // The client-credentials route does not reach another kind's secrets.
-    not_found(&get(&fx.cc(&format!("/{ac_id}/Secrets")), &fx.admin).await);
+    get(&fx.cc(&format!("/{ac_id}/Secrets")), &fx.admin)
+        .await
+        .not_found();
     // The one real secret is still there.
     assert_eq!(get(&format!("{url}/1"), &fx.admin).await.status, 200);
 }
@@ -1934,7 +1862,7 @@ async fn authorization_code_client_crud() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let client = r.json();
+    let client = r.body.clone();
     let id = client["Id"].as_str().unwrap().to_owned();
     assert_eq!(r.header("Location").unwrap(), format!("{base}/{id}"));
     assert_eq!(
@@ -1977,10 +1905,10 @@ async fn authorization_code_client_crud() {
     );
     assert_eq!(client["AllowOfflineAccess"], false);
 
-    assert_eq!(get(&format!("{base}/{id}"), &fx.admin).await.json(), client);
+    assert_eq!(get(&format!("{base}/{id}"), &fx.admin).await.body, client);
     let list = get(&base, &fx.admin).await;
     assert_eq!((list.status, list.total_count()), (200, 1));
-    assert_eq!(list.json(), json!([client.clone()]));
+    assert_eq!(list.body, json!([client.clone()]));
     // Not a client-credentials client.
     assert_eq!(fx.cc_total().await, 1);
     // Missing ids are not a 207 for this kind: the found subset with 200.
@@ -1990,7 +1918,7 @@ async fn authorization_code_client_crud() {
     )
     .await;
     assert_eq!(subset.status, 200, "{}", subset.text);
-    assert_eq!(ids(&subset.json()), [id.as_str()]);
+    assert_eq!(ids(&subset.body), [id.as_str()]);
 
     let r = put(
         &format!("{base}/{id}"),
@@ -1999,7 +1927,7 @@ async fn authorization_code_client_crud() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let updated = r.json();
+    let updated = r.body.clone();
     assert_eq!(updated["Name"], "spa2");
     assert_eq!(
         updated["AllowedCorsOrigins"],
@@ -2011,8 +1939,8 @@ async fn authorization_code_client_crud() {
 
     let r = delete(&format!("{base}/{id}"), &fx.admin).await;
     assert_eq!((r.status, r.text.as_str()), (204, ""));
-    not_found(&get(&format!("{base}/{id}"), &fx.admin).await);
-    not_found(&delete(&format!("{base}/{id}"), &fx.admin).await);
+    get(&format!("{base}/{id}"), &fx.admin).await.not_found();
+    delete(&format!("{base}/{id}"), &fx.admin).await.not_found();
     assert_eq!(get(&base, &fx.admin).await.total_count(), 0);
 }
 
@@ -2077,21 +2005,21 @@ async fn authorization_code_client_validation() {
     for (body, reason) in cases {
         let r = post(&base, &fx.admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
-        let err = bad_request(&r);
+        let err = r.bad_request();
         assert!(
             err["Reason"].as_str().unwrap().contains(reason),
             "{body}: reason {} lacks {reason:?}",
             err["Reason"]
         );
     }
-    let offline = bad_request(
-        &post(
-            &base,
-            &fx.admin,
-            json!({"Name": "spa", "RedirectUris": [uri], "AllowOfflineAccess": true}),
-        )
-        .await,
-    );
+    let offline = post(
+        &base,
+        &fx.admin,
+        json!({"Name": "spa", "RedirectUris": [uri], "AllowOfflineAccess": true}),
+    )
+    .await
+    .bad_request()
+    .clone();
     assert!(
         offline["Resolution"]
             .as_str()
@@ -2099,7 +2027,10 @@ async fn authorization_code_client_validation() {
             .contains("prompt=none"),
         "{offline}"
     );
-    insta::assert_json_snapshot!("authorization_code_allow_offline_access", redact(offline));
+    insta::assert_json_snapshot!(
+        "authorization_code_allow_offline_access",
+        redact(offline.clone())
+    );
     assert_eq!(
         get(&base, &fx.admin).await.total_count(),
         0,
@@ -2115,29 +2046,33 @@ async fn authorization_code_client_validation() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let id = r.json()["Id"].as_str().unwrap().to_owned();
+    let id = r.body["Id"].as_str().unwrap().to_owned();
     let url = format!("{base}/{id}");
-    let before = get(&url, &fx.admin).await.json();
-    bad_request(&put(&url, &fx.admin, json!({"AllowOfflineAccess": true})).await);
-    bad_request(&put(&url, &fx.admin, json!({"RedirectUris": []})).await);
-    bad_request(&put(&url, &fx.admin, json!({"RedirectUris": eleven})).await);
-    bad_request(
-        &put(
-            &url,
-            &fx.admin,
-            json!({"AllowedCorsOrigins": ["https://a.example.com/x"]}),
-        )
-        .await,
-    );
-    bad_request(
-        &put(
-            &url,
-            &fx.admin,
-            json!({"Id": fx.server.admin.admin_client_id}),
-        )
-        .await,
-    );
-    assert_eq!(get(&url, &fx.admin).await.json(), before);
+    let before = get(&url, &fx.admin).await.body;
+    put(&url, &fx.admin, json!({"AllowOfflineAccess": true}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"RedirectUris": []}))
+        .await
+        .bad_request();
+    put(&url, &fx.admin, json!({"RedirectUris": eleven}))
+        .await
+        .bad_request();
+    put(
+        &url,
+        &fx.admin,
+        json!({"AllowedCorsOrigins": ["https://a.example.com/x"]}),
+    )
+    .await
+    .bad_request();
+    put(
+        &url,
+        &fx.admin,
+        json!({"Id": fx.server.admin.admin_client_id}),
+    )
+    .await
+    .bad_request();
+    assert_eq!(get(&url, &fx.admin).await.body, before);
     let r = put(
         &url,
         &fx.admin,
@@ -2145,7 +2080,7 @@ async fn authorization_code_client_validation() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["AllowedCorsOrigins"], json!([]));
+    assert_eq!(r.body["AllowedCorsOrigins"], json!([]));
 }
 
 #[tokio::test]
@@ -2167,7 +2102,7 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let body = r.json();
+    let body = r.body.clone();
     assert_eq!(
         keys(&body),
         ["Secret", "Id", "Description", "ExpirationDate", "Client"]
@@ -2200,9 +2135,11 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
     assert_eq!(client["AccessTokenLifetime"], 3600);
     let id = client["Id"].as_str().unwrap().to_owned();
     assert_eq!(r.header("Location").unwrap(), format!("{base}/{id}"));
-    assert_eq!(get(&format!("{base}/{id}"), &fx.admin).await.json(), client);
+    assert_eq!(get(&format!("{base}/{id}"), &fx.admin).await.body, client);
     // A hybrid client cannot use the client_credentials grant, so no Self token exists.
-    let (status, err) = token_status(&fx.server, &id, &value).await;
+    let Reply {
+        status, body: err, ..
+    } = fx.server.client_credentials(&id, &value).await;
     assert_eq!(
         (status, err["error"].as_str()),
         (400, Some("unauthorized_client"))
@@ -2217,13 +2154,13 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.json()["Id"], 2);
+    assert_eq!(r.body["Id"], 2);
     assert_eq!(r.header("Location").unwrap(), format!("{secrets}/2"));
     let list = get(&secrets, &fx.admin).await;
     assert_eq!(list.total_count(), 2);
     assert!(!list.text.contains(&value));
     assert_eq!(
-        list.json()[0],
+        list.body[0],
         json!({"Expiration": expiration, "Expires": true, "Description": "initial", "Id": 1})
     );
     let r = put(
@@ -2232,8 +2169,10 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
         json!({"Expiration": fx.at(60)}),
     )
     .await;
-    assert_eq!((r.status, r.json()["Expires"].clone()), (200, json!(true)));
-    bad_request(&post(&secrets, &fx.admin, json!({"Expires": true})).await);
+    assert_eq!((r.status, r.body["Expires"].clone()), (200, json!(true)));
+    post(&secrets, &fx.admin, json!({"Expires": true}))
+        .await
+        .bad_request();
 
     let (_, member) = fx.member_token("member").await;
     assert_eq!(
@@ -2242,12 +2181,16 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
         "TM reads hybrid clients"
     );
     assert_eq!(get(&format!("{base}/{id}"), &member).await.status, 200);
-    forbidden(&get(&secrets, &member).await);
-    forbidden(&get(&format!("{secrets}/1"), &member).await);
-    forbidden(&post(&secrets, &member, json!({"Expires": false})).await);
-    forbidden(&delete(&format!("{secrets}/1"), &member).await);
-    forbidden(&put(&format!("{base}/{id}"), &member, json!({"Name": "x"})).await);
-    forbidden(&delete(&format!("{base}/{id}"), &member).await);
+    get(&secrets, &member).await.forbidden();
+    get(&format!("{secrets}/1"), &member).await.forbidden();
+    post(&secrets, &member, json!({"Expires": false}))
+        .await
+        .forbidden();
+    delete(&format!("{secrets}/1"), &member).await.forbidden();
+    put(&format!("{base}/{id}"), &member, json!({"Name": "x"}))
+        .await
+        .forbidden();
+    delete(&format!("{base}/{id}"), &member).await.forbidden();
 
     // Partial update.
     let r = put(
@@ -2259,30 +2202,28 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
     assert_eq!(r.status, 200, "{}", r.text);
     let mut expected = client.clone();
     expected["AllowAccessTokensViaBrowser"] = json!(true);
-    assert_eq!(r.json(), expected);
-    bad_request(
-        &put(
-            &format!("{base}/{id}"),
-            &fx.admin,
-            json!({"RedirectUris": []}),
-        )
-        .await,
-    );
-    bad_request(
-        &put(
-            &format!("{base}/{id}"),
-            &fx.admin,
-            json!({"AccessTokenLifetime": 3601}),
-        )
-        .await,
-    );
+    assert_eq!(r.body, expected);
+    put(
+        &format!("{base}/{id}"),
+        &fx.admin,
+        json!({"RedirectUris": []}),
+    )
+    .await
+    .bad_request();
+    put(
+        &format!("{base}/{id}"),
+        &fx.admin,
+        json!({"AccessTokenLifetime": 3601}),
+    )
+    .await
+    .bad_request();
 
     let r = delete(&format!("{secrets}/1"), &fx.admin).await;
     assert_eq!(r.status, 204);
     let r = delete(&format!("{base}/{id}"), &fx.admin).await;
     assert_eq!((r.status, r.text.as_str()), (204, ""));
-    not_found(&get(&format!("{base}/{id}"), &fx.admin).await);
-    not_found(&get(&secrets, &fx.admin).await);
+    get(&format!("{base}/{id}"), &fx.admin).await.not_found();
+    get(&secrets, &fx.admin).await.not_found();
     assert_eq!(get(&base, &fx.admin).await.total_count(), 0);
 }
 
@@ -2309,7 +2250,7 @@ async fn hybrid_client_validation() {
     ] {
         let r = post(&base, &fx.admin, body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text);
-        let err = bad_request(&r);
+        let err = r.bad_request();
         assert!(
             err["Reason"].as_str().unwrap().contains(reason),
             "{body}: reason {} lacks {reason:?}",
@@ -2325,11 +2266,9 @@ async fn hybrid_client_validation() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert_eq!(r.json()["ExpirationDate"], Value::Null);
-    let id = r.json()["Client"]["Id"].as_str().unwrap().to_owned();
-    let secret = get(&format!("{base}/{id}/Secrets/1"), &fx.admin)
-        .await
-        .json();
+    assert_eq!(r.body["ExpirationDate"], Value::Null);
+    let id = r.body["Client"]["Id"].as_str().unwrap().to_owned();
+    let secret = get(&format!("{base}/{id}/Secrets/1"), &fx.admin).await.body;
     assert_eq!(
         (secret["Expires"].clone(), secret["Expiration"].clone()),
         (json!(false), Value::Null)
@@ -2349,14 +2288,14 @@ async fn all_client_kinds_share_one_id_space() {
         json!({"Id": id, "Name": "h", "RedirectUris": [uri]}),
     )
     .await;
-    error_body(&hybrid, 409, "Conflict");
+    hybrid.error_named(409, "Conflict");
     let ac = post(
         &fx.api("/AuthorizationCodeClients"),
         &fx.admin,
         json!({"Id": id.to_uppercase(), "Name": "a", "RedirectUris": [uri]}),
     )
     .await;
-    error_body(&ac, 409, "Conflict");
+    ac.error_named(409, "Conflict");
     // And the other way round.
     let hid = "0ce0ce0c-1d5a-4ace-8e00-000000000002";
     let r = post(
@@ -2366,43 +2305,41 @@ async fn all_client_kinds_share_one_id_space() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    error_body(
-        &post(
-            &fx.cc(""),
-            &fx.admin,
-            json!({"Id": hid, "Name": "cc", "RoleIds": [fx.member_role]}),
-        )
-        .await,
-        409,
-        "Conflict",
-    );
+    post(
+        &fx.cc(""),
+        &fx.admin,
+        json!({"Id": hid, "Name": "cc", "RoleIds": [fx.member_role]}),
+    )
+    .await
+    .error_named(409, "Conflict");
     // Each kind's routes only see their own clients.
-    not_found(&get(&fx.api(&format!("/HybridClients/{id}")), &fx.admin).await);
-    not_found(
-        &get(
-            &fx.api(&format!("/AuthorizationCodeClients/{id}")),
-            &fx.admin,
-        )
-        .await,
-    );
-    not_found(
-        &get(
-            &fx.api(&format!("/AuthorizationCodeClients/{hid}")),
-            &fx.admin,
-        )
-        .await,
-    );
-    not_found(&get(&fx.api(&format!("/HybridClients/{id}/Secrets")), &fx.admin).await);
-    not_found(
-        &put(
-            &fx.api(&format!("/HybridClients/{id}")),
-            &fx.admin,
-            json!({"Name": "x"}),
-        )
-        .await,
-    );
+    get(&fx.api(&format!("/HybridClients/{id}")), &fx.admin)
+        .await
+        .not_found();
+    get(
+        &fx.api(&format!("/AuthorizationCodeClients/{id}")),
+        &fx.admin,
+    )
+    .await
+    .not_found();
+    get(
+        &fx.api(&format!("/AuthorizationCodeClients/{hid}")),
+        &fx.admin,
+    )
+    .await
+    .not_found();
+    get(&fx.api(&format!("/HybridClients/{id}/Secrets")), &fx.admin)
+        .await
+        .not_found();
+    put(
+        &fx.api(&format!("/HybridClients/{id}")),
+        &fx.admin,
+        json!({"Name": "x"}),
+    )
+    .await
+    .not_found();
     assert_eq!(
-        ids(&get(&fx.api("/HybridClients"), &fx.admin).await.json()),
+        ids(&get(&fx.api("/HybridClients"), &fx.admin).await.body),
         [hid]
     );
     assert_eq!(
@@ -2413,7 +2350,7 @@ async fn all_client_kinds_share_one_id_space() {
     );
     assert_eq!(fx.cc_total().await, 2);
     assert_eq!(
-        get(&fx.cc(&format!("/{id}")), &fx.admin).await.json()["Name"],
+        get(&fx.cc(&format!("/{id}")), &fx.admin).await.body["Name"],
         "cc"
     );
 }

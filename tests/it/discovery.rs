@@ -2,12 +2,11 @@
 //! key life cycle seen from outside: a rotated key is published before it signs; a retired one
 //! still verifies.
 
-use crate::harness::{http, TestServer};
+use crate::harness::{call, http, jwt_header, TestServer};
 use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
 use openidconnect::{IssuerUrl, JsonWebKey, JsonWebKeyId};
 use portcullis::crypto::keys::{KeyStore, SigningAlg};
 use portcullis::service::keys::ROTATION_DELAY;
-use serde_json::Value;
 
 fn rp_http() -> openidconnect::reqwest::Client {
     openidconnect::reqwest::ClientBuilder::new()
@@ -24,13 +23,7 @@ async fn provider(server: &TestServer) -> CoreProviderMetadata {
 
 /// The `kid` in a JWT's header.
 fn kid_of(jwt: &str) -> String {
-    use base64::Engine;
-    let header = jwt.split('.').next().unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .unwrap();
-    let v: Value = serde_json::from_slice(&bytes).unwrap();
-    v["kid"].as_str().unwrap().to_owned()
+    jwt_header(jwt)["kid"].as_str().unwrap().to_owned()
 }
 
 /// Verifies a JWT's signature with the JWKS key of its `kid`, as a relying party would.
@@ -85,25 +78,24 @@ async fn discovery_advertises_what_works_and_is_public_and_cacheable() {
         "/identity/.well-known/oauth-authorization-server",
         "/identity/.well-known/openid-configuration/jwks",
     ] {
-        let res = http()
-            .get(server.url(path))
-            .header("Origin", "https://anywhere.example")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{path}");
-        assert_eq!(res.headers()["access-control-allow-origin"], "*", "{path}");
-        let cc = res.headers()["cache-control"].to_str().unwrap().to_owned();
+        let res = call(
+            http()
+                .get(server.url(path))
+                .header("Origin", "https://anywhere.example"),
+        )
+        .await;
+        assert_eq!(res.status, 200, "{path}");
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
+        let cc = res.header("cache-control").unwrap();
         assert!(cc.starts_with("public, max-age="), "{path}: {cc}");
     }
-    let doc: Value = http()
-        .get(server.url("/identity/.well-known/openid-configuration"))
-        .send()
+    let doc = call(http().get(server.url("/identity/.well-known/openid-configuration")))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .body;
     assert_eq!(
         doc["grant_types_supported"],
         serde_json::json!(["authorization_code", "client_credentials", "refresh_token"])

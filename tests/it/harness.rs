@@ -1,12 +1,29 @@
 //! `TestServer`: the real application on 127.0.0.1:0 over a fresh database (a temporary SQLite
 //! file, or a fresh PostgreSQL schema when `PORTCULLIS_TEST_DATABASE_URL` is set), with a settable
 //! clock. It shuts down on drop.
+//!
+//! It is also the suite's one request vocabulary (crates.io's `RequestHelper` idea): every API test
+//! reads a response as a [`Reply`] and says who calls.
+//! - a management API caller with a bearer token: [`get`], [`head`], [`post`], [`put`], [`delete`];
+//!   anything else (no token, raw bodies, other headers): [`call`] with a builder from [`http`];
+//! - an OAuth client at the token endpoint: [`TestServer::token_request`] (Basic),
+//!   [`TestServer::token_form`] (no Basic), [`TestServer::client_credentials`],
+//!   [`TestServer::token_for`], [`TestServer::admin_token`];
+//! - more tenants and callers: [`TestServer::member_client`], [`TestServer::member_token`],
+//!   [`TestServer::other_tenant`], [`signed_token`] (any tenant, roles or user);
+//! - reading bodies: [`keys`], [`ids`], [`jwt_claims`], [`jwt_header`], [`redact`];
+//! - the expected answer: [`Reply::error`], [`Reply::error_named`], [`Reply::bad_request`],
+//!   [`Reply::forbidden`], [`Reply::not_found`], [`Reply::header`], [`Reply::total_count`];
+//! - the built-in roles: the library's [`BuiltinRole`], named once here ([`TENANT_MEMBER`], ...),
+//!   and [`TestServer::role_id`] for a tenant's Id of one.
 
+use base64::Engine;
 use portcullis::app;
 use portcullis::clock::Clock;
 use portcullis::config::{Config, ConfigArgs};
 use portcullis::service::bootstrap::{bootstrap, BootstrapOutput};
 use portcullis::service::Context;
+use reqwest::Method;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -169,18 +186,39 @@ impl TestServer {
         &self.ctx.clock
     }
 
+    /// A token request authenticated with client_secret_basic.
+    pub async fn token_request(
+        &self,
+        client_id: &str,
+        secret: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        call(
+            http()
+                .post(self.token_url())
+                .basic_auth(client_id, Some(secret))
+                .form(form),
+        )
+        .await
+    }
+
+    /// A token request without client_secret_basic: client_secret_post, a public client, or no
+    /// client authentication at all.
+    pub async fn token_form(&self, form: &[(&str, &str)]) -> Reply {
+        call(http().post(self.token_url()).form(form)).await
+    }
+
+    /// A client_credentials request of any client, whatever the answer.
+    pub async fn client_credentials(&self, client_id: &str, secret: &str) -> Reply {
+        self.token_request(client_id, secret, &[("grant_type", "client_credentials")])
+            .await
+    }
+
     /// A client-credentials token for any client.
     pub async fn token_for(&self, client_id: &str, secret: &str) -> String {
-        let res = http()
-            .post(self.token_url())
-            .basic_auth(client_id, Some(secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "token request failed");
-        let body: Value = res.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
+        let res = self.client_credentials(client_id, secret).await;
+        assert_eq!(res.status, 200, "token request failed");
+        res.body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// A token of the bootstrap administrator client (Tenant Administrator).
@@ -189,37 +227,48 @@ impl TestServer {
             .await
     }
 
-    /// The tenant's role Id for a RoleTypeId.
-    pub async fn role_id(&self, role_type_id: &str) -> String {
+    /// The bootstrap tenant's role Id of a built-in role.
+    pub async fn role_id(&self, role: BuiltinRole) -> String {
         let token = self.admin_token().await;
-        let roles: Vec<Value> = http()
-            .get(self.api("/Roles"))
-            .query(&[("roleTypeId", role_type_id)])
-            .bearer_auth(token)
-            .send()
+        let url = format!("{}?roleTypeId={}", self.api("/Roles"), role.role_type_id());
+        let roles = get(&url, &token).await;
+        assert_eq!(roles.status, 200, "{}", roles.text);
+        roles.body[0]["Id"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of a new client-credentials client holding only Tenant Member.
+    pub async fn member_token(&self) -> String {
+        let (id, secret) = self.member_client().await;
+        self.token_for(&id, &secret).await
+    }
+
+    /// Creates a second tenant ("Other") with its own administrator client; returns (tenant id,
+    /// that administrator's token).
+    pub async fn other_tenant(&self) -> (String, String) {
+        let ctx = self.ctx.clone();
+        let other = tokio::task::spawn_blocking(move || bootstrap(&ctx, "Other", "x@y.z"))
             .await
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        roles[0]["Id"].as_str().unwrap().to_owned()
+            .expect("second tenant");
+        let token = self
+            .token_for(&other.admin_client_id, &other.admin_client_secret)
+            .await;
+        (other.tenant_id, token)
     }
 
     /// Creates a client-credentials client holding only Tenant Member; returns (id, secret).
     pub async fn member_client(&self) -> (String, String) {
         let member = self.role_id(TENANT_MEMBER).await;
-        let res = http()
-            .post(self.api("/ClientCredentialClients"))
-            .bearer_auth(self.admin_token().await)
-            .json(&serde_json::json!({"Name": "member", "RoleIds": [member]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
-        let body: Value = res.json().await.unwrap();
+        let res = post(
+            &self.api("/ClientCredentialClients"),
+            &self.admin_token().await,
+            serde_json::json!({"Name": "member", "RoleIds": [member]}),
+        )
+        .await;
+        assert_eq!(res.status, 201);
         (
-            body["Client"]["Id"].as_str().unwrap().to_owned(),
-            body["Secret"].as_str().unwrap().to_owned(),
+            res.body["Client"]["Id"].as_str().unwrap().to_owned(),
+            res.body["Secret"].as_str().unwrap().to_owned(),
         )
     }
 }
@@ -243,9 +292,14 @@ pub fn drop_database(pg_schema: &Option<(String, String)>) {
     }
 }
 
-/// RoleTypeIds.
-pub const TENANT_ADMINISTRATOR: &str = "2dc742ab-39ea-4fc0-a39e-2bcb71c26a5f";
-pub const TENANT_MEMBER: &str = "7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977";
+/// The built-in roles, as the library declares them (`role_type_id()` gives the RoleTypeId).
+/// `people_api::the_five_builtin_roles_have_their_fixed_role_type_ids` pins their OCS values.
+pub use portcullis::domain::BuiltinRole;
+pub const TENANT_ADMINISTRATOR: BuiltinRole = BuiltinRole::TenantAdministrator;
+pub const TENANT_MEMBER: BuiltinRole = BuiltinRole::TenantMember;
+pub const TENANT_CONTRIBUTOR: BuiltinRole = BuiltinRole::TenantContributor;
+pub const TENANT_DATA_STEWARD: BuiltinRole = BuiltinRole::TenantDataSteward;
+pub const TENANT_VIEWER: BuiltinRole = BuiltinRole::TenantViewer;
 
 /// An HTTP client as a script would use it: no redirects followed.
 pub fn http() -> reqwest::Client {
@@ -337,7 +391,48 @@ pub async fn call(req: reqwest::RequestBuilder) -> Reply {
     }
 }
 
+/// A management API request with a bearer token and, optionally, a JSON body.
+async fn send(method: Method, url: &str, token: &str, body: Option<&Value>) -> Reply {
+    let mut req = http().request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    call(req).await
+}
+
+/// `GET` as a bearer-token caller.
+pub async fn get(url: &str, token: &str) -> Reply {
+    send(Method::GET, url, token, None).await
+}
+
+/// `HEAD` as a bearer-token caller.
+pub async fn head(url: &str, token: &str) -> Reply {
+    send(Method::HEAD, url, token, None).await
+}
+
+/// `POST` of a JSON body (a `Value` or a reference to one) as a bearer-token caller.
+pub async fn post(url: &str, token: &str, body: impl serde::Serialize) -> Reply {
+    let body = serde_json::to_value(body).expect("a JSON body");
+    send(Method::POST, url, token, Some(&body)).await
+}
+
+/// `PUT` of a JSON body (a `Value` or a reference to one) as a bearer-token caller.
+pub async fn put(url: &str, token: &str, body: impl serde::Serialize) -> Reply {
+    let body = serde_json::to_value(body).expect("a JSON body");
+    send(Method::PUT, url, token, Some(&body)).await
+}
+
+/// `DELETE` as a bearer-token caller.
+pub async fn delete(url: &str, token: &str) -> Reply {
+    send(Method::DELETE, url, token, None).await
+}
+
 impl Reply {
+    /// A response header, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
     /// The `Total-Count` header.
     pub fn total_count(&self) -> i64 {
         self.headers
@@ -351,6 +446,7 @@ impl Reply {
 
     /// Asserts `status` with an `ErrorResponse` body whose `OperationId` is the `request-id`
     /// header; returns the body.
+    #[track_caller]
     pub fn error(&self, status: u16) -> &Value {
         assert_eq!(
             self.status, status,
@@ -390,6 +486,71 @@ impl Reply {
         assert_eq!(o["OperationId"], request_id);
         &self.body
     }
+
+    /// Asserts an [`error`](Reply::error) whose `Error` is `error`; returns the body.
+    #[track_caller]
+    pub fn error_named(&self, status: u16, error: &str) -> &Value {
+        let body = self.error(status);
+        assert_eq!(body["Error"], error, "{body}");
+        body
+    }
+
+    /// Asserts a 400 `Bad request` error; returns the body.
+    #[track_caller]
+    pub fn bad_request(&self) -> &Value {
+        self.error_named(400, "Bad request")
+    }
+
+    /// Asserts a 403 `Forbidden` error; returns the body.
+    #[track_caller]
+    pub fn forbidden(&self) -> &Value {
+        self.error_named(403, "Forbidden")
+    }
+
+    /// Asserts a 404 `Not found` error; returns the body.
+    #[track_caller]
+    pub fn not_found(&self) -> &Value {
+        self.error_named(404, "Not found")
+    }
+}
+
+/// The keys of a JSON object, in order.
+pub fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// The `Id`s of a JSON array of objects, in order.
+pub fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|i| i["Id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A JWT's decoded claims (the payload), unverified.
+pub fn jwt_claims(jwt: &str) -> Value {
+    jwt_part(jwt, 1)
+}
+
+/// A JWT's decoded JOSE header, unverified.
+pub fn jwt_header(jwt: &str) -> Value {
+    jwt_part(jwt, 0)
+}
+
+fn jwt_part(jwt: &str, index: usize) -> Value {
+    let part = jwt
+        .split('.')
+        .nth(index)
+        .unwrap_or_else(|| panic!("not a JWT: {jwt}"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// Plants a session and a code for `user` at `client` (as the sign-in pages would), so that the

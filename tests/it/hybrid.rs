@@ -6,7 +6,7 @@
 //! code exchanged with the client's secret, `offline_access` and PKCE for hybrid clients. The
 //! browser and page helpers are the sign-in suite's.
 
-use crate::harness::{http, TestServer};
+use crate::harness::{http, jwt_claims, jwt_header, TestServer};
 use crate::signin::{browser, get, pkce, post_consent, post_login, provider, Page, Pkce};
 use base64::Engine;
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreResponseType};
@@ -184,13 +184,13 @@ impl Fixture {
             }
             None => assert_eq!(claims.access_token_hash(), None),
         }
-        let payload = jwt_part(raw, 1);
+        let payload = jwt_claims(raw);
         assert_eq!(payload["s_hash"], left_half(STATE));
         assert_eq!(payload["azp"], self.client_id.as_str());
         assert_eq!(payload["tid"], self.server.admin.tenant_id.as_str());
         assert!(payload["auth_time"].is_i64(), "{payload}");
         assert!(payload["sid"].is_string(), "{payload}");
-        assert_eq!(jwt_part(raw, 0)["alg"], "RS256");
+        assert_eq!(jwt_header(raw)["alg"], "RS256");
         payload
     }
 }
@@ -198,16 +198,6 @@ impl Fixture {
 /// The base64url left half of SHA-256 (OIDC Core §3.3.2.11), computed independently.
 fn left_half(value: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&Sha256::digest(value.as_bytes())[..16])
-}
-
-/// A JWT's header (0) or payload (1), unverified.
-fn jwt_part(jwt: &str, index: usize) -> Value {
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(jwt.split('.').nth(index).unwrap())
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 /// The parameters of a response redirected to `redirect_uri` in the fragment (never the query).
@@ -295,7 +285,7 @@ async fn code_id_token_arrives_in_the_fragment_and_a_relying_party_verifies_it()
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], "openid profile email ocsapi");
-    let back = jwt_part(body["id_token"].as_str().unwrap(), 1);
+    let back = jwt_claims(body["id_token"].as_str().unwrap());
     // OIDC Core §3.3.3.6: the same iss and sub from both endpoints; the nonce travels along.
     assert_eq!(back["sub"], front["sub"]);
     assert_eq!(back["iss"], front["iss"]);
@@ -343,10 +333,10 @@ async fn code_id_token_token_returns_an_access_token_and_at_hash() {
     assert!(front.get("name").is_none(), "{front}");
 
     // The access token is signed like every access token and opens userinfo.
-    let header = jwt_part(access_token, 0);
+    let header = jwt_header(access_token);
     assert_eq!(header["typ"], "at+jwt");
     assert!(header["kid"].is_string());
-    let claims = jwt_part(access_token, 1);
+    let claims = jwt_claims(access_token);
     assert_eq!(claims["client_id"], f.client_id.as_str());
     assert_eq!(claims["sub"], front["sub"]);
     assert_eq!(claims["scope"], "openid profile email ocsapi");
@@ -393,7 +383,7 @@ async fn code_token_by_form_post_returns_an_access_token_and_no_id_token() {
     assert_eq!(fields["token_type"], "Bearer");
     assert_eq!(fields["state"], STATE);
     assert_eq!(fields["iss"], f.server.issuer());
-    assert_eq!(jwt_part(&fields["access_token"], 0)["typ"], "at+jwt");
+    assert_eq!(jwt_header(&fields["access_token"])["typ"], "at+jwt");
     let (status, body) = f.exchange(&fields["code"], None).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["id_token"].is_string());

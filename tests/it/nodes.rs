@@ -4,7 +4,7 @@
 //! revoke on B; a client disabled on A is refused on B; both publish the same keys and sign with
 //! the same active key.
 
-use crate::harness::{drop_database, fresh_database, http};
+use crate::harness::{call, drop_database, fresh_database, http};
 use crate::signin::{browser, get, post};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -73,15 +73,6 @@ async fn start(dir: &std::path::Path, db: &str, public_url: &str, port: u16) -> 
     panic!("node on {port} did not become healthy in 15 s");
 }
 
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 #[tokio::test]
 async fn two_nodes_on_one_database_behave_as_one_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -112,52 +103,43 @@ async fn two_nodes_on_one_database_behave_as_one_server() {
     // Exactly one active key: both nodes publish the same JWKS, and tokens from either verify on
     // the other.
     let jwks = |n: &Node| {
-        http()
-            .get(format!(
-                "{}/identity/.well-known/openid-configuration/jwks",
-                n.base
-            ))
-            .send()
+        http().get(format!(
+            "{}/identity/.well-known/openid-configuration/jwks",
+            n.base
+        ))
     };
-    let (_, jwks_a) = json_of(jwks(&a).await.unwrap()).await;
-    let (_, jwks_b) = json_of(jwks(&b).await.unwrap()).await;
+    let jwks_a = call(jwks(&a)).await.body;
+    let jwks_b = call(jwks(&b)).await.body;
     assert_eq!(jwks_a, jwks_b);
     let token_on = |n: &Node| {
         http()
             .post(format!("{}/identity/connect/token", n.base))
             .basic_auth(&admin_id, Some(&admin_secret))
             .form(&[("grant_type", "client_credentials")])
-            .send()
     };
-    let (st, t) = json_of(token_on(&b).await.unwrap()).await;
-    assert_eq!(st, 200, "{t}");
-    let admin_token = t["access_token"].as_str().unwrap().to_owned();
+    let t = call(token_on(&b)).await;
+    assert_eq!(t.status, 200, "{}", t.text);
+    let admin_token = t.body["access_token"].as_str().unwrap().to_owned();
 
     // A client created on A, a user created on B.
-    let (st, created) = json_of(
+    let created = call(
         http()
             .post(api(&a, "/HybridClients"))
             .bearer_auth(&admin_token)
-            .json(&json!({"Name": "web", "RedirectUris": [REDIRECT], "AllowOfflineAccess": true}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"Name": "web", "RedirectUris": [REDIRECT], "AllowOfflineAccess": true})),
     )
     .await;
-    assert_eq!(st, 201, "{created}");
-    let client = created["Client"]["Id"].as_str().unwrap().to_owned();
-    let secret = created["Secret"].as_str().unwrap().to_owned();
-    let (st, user) = json_of(
+    assert_eq!(created.status, 201, "{}", created.text);
+    let client = created.body["Client"]["Id"].as_str().unwrap().to_owned();
+    let secret = created.body["Secret"].as_str().unwrap().to_owned();
+    let user = call(
         http()
             .post(api(&b, "/Users"))
             .bearer_auth(&admin_token)
-            .json(&json!({"Email": "hop@example.com", "Password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"Email": "hop@example.com", "Password": "correct horse battery"})),
     )
     .await;
-    assert_eq!(st, 201, "{user}");
+    assert_eq!(user.status, 201, "{}", user.text);
 
     // Authorize on A; log in and consent on B (cookies are per host, so the browser shares them).
     let browser = browser();
@@ -216,108 +198,90 @@ async fn two_nodes_on_one_database_behave_as_one_server() {
             .post(format!("{}/identity/connect/token", n.base))
             .basic_auth(&client, Some(&secret))
             .form(&form)
-            .send()
     };
-    let (st, tokens) = json_of(
-        token_form(
-            &b,
-            vec![
-                ("grant_type", "authorization_code".to_owned()),
-                ("code", code.clone()),
-                ("redirect_uri", REDIRECT.to_owned()),
-            ],
-        )
-        .await
-        .unwrap(),
+    let tokens = call(token_form(
+        &b,
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT.to_owned()),
+        ],
+    ))
+    .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let refresh = tokens.body["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = call(token_form(
+        &a,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh),
+        ],
+    ))
+    .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let next = refreshed.body["refresh_token"].as_str().unwrap().to_owned();
+    let revoked = call(
+        http()
+            .post(format!("{}/identity/connect/revocation", b.base))
+            .basic_auth(&client, Some(&secret))
+            .form(&[("token", next.as_str())]),
     )
     .await;
-    assert_eq!(st, 200, "{tokens}");
-    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let (st, refreshed) = json_of(
-        token_form(
-            &a,
-            vec![
-                ("grant_type", "refresh_token".to_owned()),
-                ("refresh_token", refresh),
-            ],
-        )
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(st, 200, "{refreshed}");
-    let next = refreshed["refresh_token"].as_str().unwrap().to_owned();
-    let revoked = http()
-        .post(format!("{}/identity/connect/revocation", b.base))
-        .basic_auth(&client, Some(&secret))
-        .form(&[("token", next.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
-    let (st, refused) = json_of(
-        token_form(
-            &a,
-            vec![
-                ("grant_type", "refresh_token".to_owned()),
-                ("refresh_token", next),
-            ],
-        )
-        .await
-        .unwrap(),
-    )
+    assert_eq!(revoked.status, 200);
+    let refused = call(token_form(
+        &a,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", next),
+        ],
+    ))
     .await;
     assert_eq!(
-        (st, refused["error"].as_str()),
+        (refused.status, refused.body["error"].as_str()),
         (400, Some("invalid_grant")),
-        "{refused}"
+        "{}",
+        refused.text
     );
 
     // The code is single-use across nodes too.
-    let (st, replay) = json_of(
-        token_form(
-            &a,
-            vec![
-                ("grant_type", "authorization_code".to_owned()),
-                ("code", code),
-                ("redirect_uri", REDIRECT.to_owned()),
-            ],
-        )
-        .await
-        .unwrap(),
-    )
+    let replay = call(token_form(
+        &a,
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", REDIRECT.to_owned()),
+        ],
+    ))
     .await;
     assert_eq!(
-        (st, replay["error"].as_str()),
+        (replay.status, replay.body["error"].as_str()),
         (400, Some("invalid_grant")),
-        "{replay}"
+        "{}",
+        replay.text
     );
 
     // A client disabled on A is refused on B at once.
-    let disabled = http()
-        .put(api(&a, &format!("/HybridClients/{client}")))
-        .bearer_auth(&admin_token)
-        .json(&json!({"Enabled": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(disabled.status(), 200);
-    let (st, refused) = json_of(
-        token_form(
-            &b,
-            vec![
-                ("grant_type", "refresh_token".to_owned()),
-                ("refresh_token", "anything".to_owned()),
-            ],
-        )
-        .await
-        .unwrap(),
+    let disabled = call(
+        http()
+            .put(api(&a, &format!("/HybridClients/{client}")))
+            .bearer_auth(&admin_token)
+            .json(&json!({"Enabled": false})),
     )
     .await;
+    assert_eq!(disabled.status, 200);
+    let refused = call(token_form(
+        &b,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", "anything".to_owned()),
+        ],
+    ))
+    .await;
     assert_eq!(
-        (st, refused["error"].as_str()),
+        (refused.status, refused.body["error"].as_str()),
         (401, Some("invalid_client")),
-        "{refused}"
+        "{}",
+        refused.text
     );
 
     drop(a);

@@ -2,7 +2,9 @@
 //! command line (§1.1, §1.3) run as the real built binary.
 
 use crate::harness::{
-    call, http, redact, signed_token, TestServer, TENANT_ADMINISTRATOR, TENANT_MEMBER,
+    call, delete, get, head, http, ids, jwt_claims, keys, post, put, redact, signed_token,
+    TestServer, TENANT_ADMINISTRATOR, TENANT_CONTRIBUTOR, TENANT_DATA_STEWARD, TENANT_MEMBER,
+    TENANT_VIEWER,
 };
 use portcullis::domain::time::{format_time, parse_time};
 use serde_json::{json, Value};
@@ -10,9 +12,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const TENANT_CONTRIBUTOR: &str = "f1439595-e5a2-487f-8a4f-0627fefe75df";
-const TENANT_DATA_STEWARD: &str = "45b66433-5f57-420b-bbdf-8bbd60c1cd9d";
-const TENANT_VIEWER: &str = "e6cbf91e-0be8-4858-92b5-f88ecafd5574";
 const LOCAL_IDP: &str = "00000000-0000-0000-0000-00000000000a";
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -39,14 +38,6 @@ const ROLE_KEYS: [&str; 7] = [
     "RoleTypeId",
 ];
 
-fn keys(v: &Value) -> Vec<&str> {
-    v.as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .keys()
-        .map(String::as_str)
-        .collect()
-}
-
 fn str_set(v: &Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap_or_else(|| panic!("not an array: {v}"))
@@ -59,69 +50,28 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn ids_of(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("not an array: {list}"))
-        .iter()
-        .map(|i| i["Id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// Creates a second tenant ("Other") with its own administrator client; returns (tenant id, token).
-async fn other_tenant(server: &TestServer) -> (String, String) {
-    let ctx = server.ctx.clone();
-    let other = tokio::task::spawn_blocking(move || {
-        portcullis::service::bootstrap::bootstrap(&ctx, "Other", "x@y.z")
-    })
-    .await
-    .unwrap()
-    .expect("second tenant");
-    let token = server
-        .token_for(&other.admin_client_id, &other.admin_client_secret)
-        .await;
-    (other.tenant_id, token)
-}
-
-/// Token of a client-credentials client holding only Tenant Member.
-async fn member_token(server: &TestServer) -> String {
-    let (id, secret) = server.member_client().await;
-    server.token_for(&id, &secret).await
-}
-
 async fn user_count(server: &TestServer, token: &str) -> i64 {
-    let r = call(http().get(server.api("/Users")).bearer_auth(token)).await;
+    let r = get(&server.api("/Users"), token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.total_count()
 }
 
 async fn role_count(server: &TestServer, token: &str) -> i64 {
-    let r = call(http().get(server.api("/Roles")).bearer_auth(token)).await;
+    let r = get(&server.api("/Roles"), token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.total_count()
 }
 
 /// POSTs a user; asserts 201 and returns the body.
 async fn create_user(server: &TestServer, token: &str, body: Value) -> Value {
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(token)
-            .json(&body),
-    )
-    .await;
+    let r = post(&server.api("/Users"), token, &body).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
 
 /// POSTs a custom role; asserts 201 and returns its Id.
 async fn create_role(server: &TestServer, token: &str, name: &str) -> String {
-    let r = call(
-        http()
-            .post(server.api("/Roles"))
-            .bearer_auth(token)
-            .json(&json!({"Name": name})),
-    )
-    .await;
+    let r = post(&server.api("/Roles"), token, json!({"Name": name})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body["Id"].as_str().unwrap().to_owned()
 }
@@ -148,8 +98,8 @@ async fn password_hash_of(server: &TestServer, email: &str) -> Option<String> {
 #[tokio::test]
 async fn tenant_get_has_the_ocs_shape_for_any_member() {
     let server = TestServer::spawn().await;
-    let token = member_token(&server).await;
-    let r = call(http().get(server.api("")).bearer_auth(&token)).await;
+    let token = server.member_token().await;
+    let r = get(&server.api(""), &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let t = &r.body;
     assert_eq!(
@@ -179,7 +129,7 @@ async fn tenant_get_has_the_ocs_shape_for_any_member() {
         "/API/V1/TENANTS/{}",
         server.admin.tenant_id.to_uppercase()
     ));
-    let r = call(http().get(upper).bearer_auth(&token)).await;
+    let r = get(&upper, &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["Id"], server.admin.tenant_id.as_str());
 }
@@ -187,24 +137,22 @@ async fn tenant_get_has_the_ocs_shape_for_any_member() {
 #[tokio::test]
 async fn tenant_head_is_204_when_it_exists_and_404_or_403_otherwise() {
     let server = TestServer::spawn().await;
-    let token = member_token(&server).await;
-    let r = call(http().head(server.api("")).bearer_auth(&token)).await;
+    let token = server.member_token().await;
+    let r = head(&server.api(""), &token).await;
     assert_eq!(r.status, 204);
     assert!(r.text.is_empty());
 
     // A valid token of a tenant that does not exist: the caller may know, so 404.
     let ghost = uuid::Uuid::new_v4().to_string();
-    let ghost_token = signed_token(&server, &ghost, &[TENANT_MEMBER], None);
+    let ghost_token = signed_token(&server, &ghost, &[TENANT_MEMBER.role_type_id()], None);
     let ghost_url = server.url(&format!("/api/v1/Tenants/{ghost}"));
-    let r = call(http().head(&ghost_url).bearer_auth(&ghost_token)).await;
+    let r = head(&ghost_url, &ghost_token).await;
     assert_eq!(r.status, 404);
     assert!(r.text.is_empty(), "HEAD has no body");
-    call(http().get(&ghost_url).bearer_auth(&ghost_token))
-        .await
-        .error(404);
+    get(&ghost_url, &ghost_token).await.error(404);
 
     // Another tenant's id with this tenant's token: 403, for HEAD as for GET.
-    let r = call(http().head(&ghost_url).bearer_auth(&token)).await;
+    let r = head(&ghost_url, &token).await;
     assert_eq!(r.status, 403);
     assert!(r.text.is_empty());
 
@@ -225,14 +173,13 @@ async fn tenant_head_is_204_when_it_exists_and_404_or_403_otherwise() {
 async fn tenant_put_changes_company_name_and_alias_for_administrators_only() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     server.clock().advance(10);
 
-    let r = call(
-        http()
-            .put(server.api(""))
-            .bearer_auth(&admin)
-            .json(&json!({"CompanyName": "Acme Corp", "Alias": "acme", "State": 5})),
+    let r = put(
+        &server.api(""),
+        &admin,
+        json!({"CompanyName": "Acme Corp", "Alias": "acme", "State": 5}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -243,44 +190,33 @@ async fn tenant_put_changes_company_name_and_alias_for_administrators_only() {
     assert_ne!(r.body["LastUpdated"], r.body["Created"]);
 
     // Partial: only Alias changes; the Id in the body may repeat the path id (any case).
-    let r = call(http().put(server.api("")).bearer_auth(&admin).json(
-        &json!({"Id": server.admin.tenant_id.to_uppercase(), "Alias": "acme2", "CompanyName": null}),
-    ))
+    let r = put(
+        &server.api(""),
+        &admin,
+        json!({"Id": server.admin.tenant_id.to_uppercase(), "Alias": "acme2", "CompanyName": null}),
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["CompanyName"], "Acme Corp");
     assert_eq!(r.body["Alias"], "acme2");
 
     // A member may read but not write.
-    let r = call(
-        http()
-            .put(server.api(""))
-            .bearer_auth(&member)
-            .json(&json!({"CompanyName": "Hijacked"})),
-    )
-    .await;
+    let r = put(&server.api(""), &member, json!({"CompanyName": "Hijacked"})).await;
     r.error(403);
 
     // A body Id that differs from the path.
-    let r = call(
-        http()
-            .put(server.api(""))
-            .bearer_auth(&admin)
-            .json(&json!({"Id": uuid::Uuid::new_v4().to_string(), "CompanyName": "Wrong"})),
+    let r = put(
+        &server.api(""),
+        &admin,
+        json!({"Id": uuid::Uuid::new_v4().to_string(), "CompanyName": "Wrong"}),
     )
     .await;
     r.error(400);
     // A blank CompanyName.
-    let r = call(
-        http()
-            .put(server.api(""))
-            .bearer_auth(&admin)
-            .json(&json!({"CompanyName": "   "})),
-    )
-    .await;
+    let r = put(&server.api(""), &admin, json!({"CompanyName": "   "})).await;
     r.error(400);
 
-    let r = call(http().get(server.api("")).bearer_auth(&member)).await;
+    let r = get(&server.api(""), &member).await;
     assert_eq!(r.body["CompanyName"], "Acme Corp");
     assert_eq!(r.body["Alias"], "acme2");
 }
@@ -289,7 +225,7 @@ async fn tenant_put_changes_company_name_and_alias_for_administrators_only() {
 async fn tenants_are_isolated_from_each_other() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let (other_id, other_token) = other_tenant(&server).await;
+    let (other_id, other_token) = server.other_tenant().await;
 
     // The other tenant's administrator reaches nothing of ours.
     for (method, path) in [
@@ -317,69 +253,48 @@ async fn tenants_are_isolated_from_each_other() {
             r.error(403);
         }
     }
-    let r = call(http().get(server.api("")).bearer_auth(&admin)).await;
+    let r = get(&server.api(""), &admin).await;
     assert_eq!(r.body["CompanyName"], "Default");
     assert_eq!(user_count(&server, &admin).await, 1);
     assert_eq!(role_count(&server, &admin).await, 5);
 
     // ...but its own tenant.
     let other_url = server.url(&format!("/api/v1/Tenants/{other_id}"));
-    let r = call(http().get(&other_url).bearer_auth(&other_token)).await;
+    let r = get(&other_url, &other_token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["CompanyName"], "Other");
     // And we do not reach it.
-    call(http().get(&other_url).bearer_auth(&admin))
-        .await
-        .error(403);
+    get(&other_url, &admin).await.error(403);
 
     // Ids of the other tenant's roles are unknown here.
-    let r = call(
-        http()
-            .get(format!("{other_url}/Roles"))
-            .bearer_auth(&other_token),
-    )
-    .await;
+    let r = get(&format!("{other_url}/Roles"), &other_token).await;
     let other_member = r
         .body
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["RoleTypeId"] == TENANT_MEMBER)
+        .find(|r| r["RoleTypeId"] == TENANT_MEMBER.role_type_id())
         .unwrap()["Id"]
         .as_str()
         .unwrap()
         .to_owned();
-    call(
-        http()
-            .get(server.api(&format!("/Roles/{other_member}")))
-            .bearer_auth(&admin),
-    )
-    .await
-    .error(404);
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(&admin)
-            .json(&json!({"Email": "a@b.c", "Password": PASSWORD, "RoleIds": [other_member]})),
+    get(&server.api(&format!("/Roles/{other_member}")), &admin)
+        .await
+        .error(404);
+    let r = post(
+        &server.api("/Users"),
+        &admin,
+        json!({"Email": "a@b.c", "Password": PASSWORD, "RoleIds": [other_member]}),
     )
     .await;
     r.error(400);
 
     // An unknown tenant id with a valid token: the token's tid differs, so 403.
     let unknown = server.url(&format!("/api/v1/Tenants/{}", uuid::Uuid::new_v4()));
-    call(http().get(&unknown).bearer_auth(&admin))
-        .await
-        .error(403);
-    call(http().get(format!("{unknown}/Users")).bearer_auth(&admin))
-        .await
-        .error(403);
+    get(&unknown, &admin).await.error(403);
+    get(&format!("{unknown}/Users"), &admin).await.error(403);
     // A tenant id that is not a GUID: 400.
-    let r = call(
-        http()
-            .get(server.url("/api/v1/Tenants/not-a-guid"))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = get(&server.url("/api/v1/Tenants/not-a-guid"), &admin).await;
     let body = r.error(400);
     assert!(body["Reason"].as_str().unwrap().contains("not-a-guid"));
 }
@@ -390,8 +305,8 @@ async fn tenants_are_isolated_from_each_other() {
 #[tokio::test]
 async fn the_five_builtin_roles_have_their_fixed_role_type_ids() {
     let server = TestServer::spawn().await;
-    let token = member_token(&server).await;
-    let r = call(http().get(server.api("/Roles")).bearer_auth(&token)).await;
+    let token = server.member_token().await;
+    let r = get(&server.api("/Roles"), &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.total_count(), 5);
     let roles = r.body.as_array().unwrap();
@@ -412,27 +327,56 @@ async fn the_five_builtin_roles_have_their_fixed_role_type_ids() {
         ));
     }
     seen.sort();
-    let mut expected: Vec<(String, String)> = [
-        ("Tenant Administrator", TENANT_ADMINISTRATOR),
-        ("Tenant Member", TENANT_MEMBER),
-        ("Tenant Contributor", TENANT_CONTRIBUTOR),
-        ("Tenant Data Steward", TENANT_DATA_STEWARD),
-        ("Tenant Viewer", TENANT_VIEWER),
-    ]
-    .iter()
-    .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-    .collect();
+    // The OCS well-known RoleTypeIds, spelled out on purpose: the one place that pins the
+    // library's `BuiltinRole` (which the rest of the suite uses) to the values clients rely on.
+    let well_known = [
+        (
+            TENANT_ADMINISTRATOR,
+            "Tenant Administrator",
+            "2dc742ab-39ea-4fc0-a39e-2bcb71c26a5f",
+        ),
+        (
+            TENANT_MEMBER,
+            "Tenant Member",
+            "7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977",
+        ),
+        (
+            TENANT_CONTRIBUTOR,
+            "Tenant Contributor",
+            "f1439595-e5a2-487f-8a4f-0627fefe75df",
+        ),
+        (
+            TENANT_DATA_STEWARD,
+            "Tenant Data Steward",
+            "45b66433-5f57-420b-bbdf-8bbd60c1cd9d",
+        ),
+        (
+            TENANT_VIEWER,
+            "Tenant Viewer",
+            "e6cbf91e-0be8-4858-92b5-f88ecafd5574",
+        ),
+    ];
+    for (role, name, role_type_id) in well_known {
+        assert_eq!((role.name(), role.role_type_id()), (name, role_type_id));
+    }
+    let mut expected: Vec<(String, String)> = well_known
+        .iter()
+        .map(|(_, n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
     expected.sort();
     assert_eq!(seen, expected);
 
     // HEAD: same status and Total-Count, no body.
-    let r = call(http().head(server.api("/Roles")).bearer_auth(&token)).await;
+    let r = head(&server.api("/Roles"), &token).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.total_count(), 5);
     assert!(r.text.is_empty());
 
     // roleTypeId filter (any case), Total-Count of the filtered set.
-    for filter in [TENANT_VIEWER.to_owned(), TENANT_VIEWER.to_uppercase()] {
+    for filter in [
+        TENANT_VIEWER.role_type_id().to_owned(),
+        TENANT_VIEWER.role_type_id().to_uppercase(),
+    ] {
         let r = call(
             http()
                 .get(server.api("/Roles"))
@@ -445,42 +389,31 @@ async fn the_five_builtin_roles_have_their_fixed_role_type_ids() {
         assert_eq!(r.body.as_array().unwrap().len(), 1);
         assert_eq!(r.body[0]["Name"], "Tenant Viewer");
     }
-    let r = call(
-        http()
-            .get(server.api("/Roles?roleTypeId=b50b3349-fa9e-4a03-9220-cf99184b4645"))
-            .bearer_auth(&token),
+    let r = get(
+        &server.api("/Roles?roleTypeId=b50b3349-fa9e-4a03-9220-cf99184b4645"),
+        &token,
     )
     .await;
     assert_eq!(r.body, json!([]));
     assert_eq!(r.total_count(), 0);
 
     // Paging keeps the stable order.
-    let all = ids_of(
-        &call(http().get(server.api("/Roles")).bearer_auth(&token))
-            .await
-            .body,
-    );
-    let r = call(
-        http()
-            .get(server.api("/Roles?skip=1&count=2"))
-            .bearer_auth(&token),
-    )
-    .await;
+    let all = ids(&get(&server.api("/Roles"), &token).await.body);
+    let r = get(&server.api("/Roles?skip=1&count=2"), &token).await;
     assert_eq!(r.total_count(), 5);
-    assert_eq!(ids_of(&r.body), all[1..3].to_vec());
+    assert_eq!(ids(&r.body), all[1..3].to_vec());
 }
 
 #[tokio::test]
 async fn custom_roles_are_created_read_updated_and_deleted() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
 
-    let r = call(
-        http()
-            .post(server.api("/Roles"))
-            .bearer_auth(&admin)
-            .json(&json!({"Name": "Operators", "Description": "Run the plant"})),
+    let r = post(
+        &server.api("/Roles"),
+        &admin,
+        json!({"Name": "Operators", "Description": "Run the plant"}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -504,30 +437,23 @@ async fn custom_roles_are_created_read_updated_and_deleted() {
     assert_eq!(role_count(&server, &member).await, 6);
 
     // GET and HEAD one (any member).
-    let r = call(http().get(location).bearer_auth(&member)).await;
+    let r = get(location, &member).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, role);
-    let r = call(http().head(location).bearer_auth(&member)).await;
+    let r = head(location, &member).await;
     assert_eq!(r.status, 200);
     assert!(r.text.is_empty());
 
     // The name is unique in the tenant, case-insensitively, built-in names included.
     for name in ["Operators", "OPERATORS", "Tenant Viewer"] {
-        let r = call(
-            http()
-                .post(server.api("/Roles"))
-                .bearer_auth(&admin)
-                .json(&json!({"Name": name})),
-        )
-        .await;
+        let r = post(&server.api("/Roles"), &admin, json!({"Name": name})).await;
         r.error(409);
     }
     // So is a given Id.
-    let r = call(
-        http()
-            .post(server.api("/Roles"))
-            .bearer_auth(&admin)
-            .json(&json!({"Id": id, "Name": "Another"})),
+    let r = post(
+        &server.api("/Roles"),
+        &admin,
+        json!({"Id": id, "Name": "Another"}),
     )
     .await;
     r.error(409);
@@ -537,71 +463,39 @@ async fn custom_roles_are_created_read_updated_and_deleted() {
         json!({"Name": ""}),
         json!({"Name": null, "Description": "x"}),
     ] {
-        let r = call(
-            http()
-                .post(server.api("/Roles"))
-                .bearer_auth(&admin)
-                .json(&body),
-        )
-        .await;
+        let r = post(&server.api("/Roles"), &admin, &body).await;
         r.error(400);
     }
     assert_eq!(role_count(&server, &admin).await, 6);
 
     // PUT is partial.
-    let r = call(
-        http()
-            .put(location)
-            .bearer_auth(&admin)
-            .json(&json!({"Name": "Ops"})),
-    )
-    .await;
+    let r = put(location, &admin, json!({"Name": "Ops"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["Name"], "Ops");
     assert_eq!(r.body["Description"], "Run the plant");
     assert_eq!(r.body["Id"], id.as_str());
-    let r = call(
-        http()
-            .put(location)
-            .bearer_auth(&admin)
-            .json(&json!({"Description": "Changed"})),
-    )
-    .await;
+    let r = put(location, &admin, json!({"Description": "Changed"})).await;
     assert_eq!(r.body["Name"], "Ops");
     assert_eq!(r.body["Description"], "Changed");
     // Renaming onto another role's name.
     create_role(&server, &admin, "Auditors").await;
-    call(
-        http()
-            .put(location)
-            .bearer_auth(&admin)
-            .json(&json!({"Name": "auditors"})),
-    )
-    .await
-    .error(409);
-    let r = call(http().get(location).bearer_auth(&admin)).await;
+    put(location, &admin, json!({"Name": "auditors"}))
+        .await
+        .error(409);
+    let r = get(location, &admin).await;
     assert_eq!(r.body["Name"], "Ops");
 
     // DELETE, then it is gone.
-    let r = call(http().delete(location).bearer_auth(&admin)).await;
+    let r = delete(location, &admin).await;
     assert_eq!(r.status, 204);
     assert!(r.text.is_empty());
-    call(http().get(location).bearer_auth(&admin))
-        .await
-        .error(404);
-    let r = call(http().head(location).bearer_auth(&admin)).await;
+    get(location, &admin).await.error(404);
+    let r = head(location, &admin).await;
     assert_eq!(r.status, 404);
-    call(http().delete(location).bearer_auth(&admin))
+    delete(location, &admin).await.error(404);
+    put(location, &admin, json!({"Name": "Back"}))
         .await
         .error(404);
-    call(
-        http()
-            .put(location)
-            .bearer_auth(&admin)
-            .json(&json!({"Name": "Back"})),
-    )
-    .await
-    .error(404);
     assert_eq!(role_count(&server, &admin).await, 6);
 }
 
@@ -609,33 +503,23 @@ async fn custom_roles_are_created_read_updated_and_deleted() {
 async fn builtin_roles_cannot_be_changed_or_deleted() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let before = call(http().get(server.api("/Roles")).bearer_auth(&admin))
-        .await
-        .body;
+    let before = get(&server.api("/Roles"), &admin).await.body;
     for role in before.as_array().unwrap() {
         let url = server.api(&format!("/Roles/{}", role["Id"].as_str().unwrap()));
-        let r = call(
-            http()
-                .put(&url)
-                .bearer_auth(&admin)
-                .json(&json!({"Name": "Renamed", "Description": "changed"})),
+        let r = put(
+            &url,
+            &admin,
+            json!({"Name": "Renamed", "Description": "changed"}),
         )
         .await;
         r.error(400);
-        let r = call(http().delete(&url).bearer_auth(&admin)).await;
+        let r = delete(&url, &admin).await;
         r.error(400);
     }
-    let after = call(http().get(server.api("/Roles")).bearer_auth(&admin))
-        .await
-        .body;
+    let after = get(&server.api("/Roles"), &admin).await.body;
     assert_eq!(before, after);
     // The administrator still is one.
-    assert_eq!(
-        call(http().get(server.api("/Users")).bearer_auth(&admin))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(get(&server.api("/Users"), &admin).await.status, 200);
 }
 
 #[tokio::test]
@@ -646,11 +530,10 @@ async fn role_holders_are_listed_and_a_deleted_role_leaves_them() {
     let admin_role = server.role_id(TENANT_ADMINISTRATOR).await;
     let custom = create_role(&server, &admin, "Operators").await;
 
-    let r = call(
-        http()
-            .post(server.api("/ClientCredentialClients"))
-            .bearer_auth(&admin)
-            .json(&json!({"Name": "plant", "RoleIds": [member_role, custom]})),
+    let r = post(
+        &server.api("/ClientCredentialClients"),
+        &admin,
+        json!({"Name": "plant", "RoleIds": [member_role, custom]}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -666,148 +549,83 @@ async fn role_holders_are_listed_and_a_deleted_role_leaves_them() {
     assert_eq!(str_set(&user["RoleIds"]), set(&[&custom, &member_role]));
 
     // Holders of the custom role.
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{custom}/users")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = get(&server.api(&format!("/Roles/{custom}/users")), &admin).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(ids_of(&r.body), vec![user_id.clone()]);
+    assert_eq!(ids(&r.body), vec![user_id.clone()]);
     assert_eq!(r.total_count(), 1);
     assert_eq!(keys(&r.body[0]), USER_KEYS);
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{custom}/ClientCredentialClients")))
-            .bearer_auth(&admin),
+    let r = get(
+        &server.api(&format!("/Roles/{custom}/ClientCredentialClients")),
+        &admin,
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(ids_of(&r.body), vec![client_id.clone()]);
+    assert_eq!(ids(&r.body), vec![client_id.clone()]);
     assert_eq!(r.total_count(), 1);
     assert_eq!(r.body[0]["Name"], "plant");
 
     // Holders of Tenant Member: everyone; of Tenant Administrator: the bootstrap pair only.
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{member_role}/users")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = get(&server.api(&format!("/Roles/{member_role}/users")), &admin).await;
     assert_eq!(r.total_count(), 2);
-    assert!(ids_of(&r.body).contains(&user_id));
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{member_role}/clientcredentialclients")))
-            .bearer_auth(&admin),
+    assert!(ids(&r.body).contains(&user_id));
+    let r = get(
+        &server.api(&format!("/Roles/{member_role}/clientcredentialclients")),
+        &admin,
     )
     .await;
     assert_eq!(
-        ids_of(&r.body).into_iter().collect::<BTreeSet<_>>(),
+        ids(&r.body).into_iter().collect::<BTreeSet<_>>(),
         set(&[&server.admin.admin_client_id, &client_id])
     );
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{admin_role}/clientcredentialclients")))
-            .bearer_auth(&admin),
+    let r = get(
+        &server.api(&format!("/Roles/{admin_role}/clientcredentialclients")),
+        &admin,
     )
     .await;
-    assert_eq!(ids_of(&r.body), vec![server.admin.admin_client_id.clone()]);
-    let r = call(
-        http()
-            .head(server.api(&format!("/Roles/{admin_role}/users")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    assert_eq!(ids(&r.body), vec![server.admin.admin_client_id.clone()]);
+    let r = head(&server.api(&format!("/Roles/{admin_role}/users")), &admin).await;
     assert_eq!((r.status, r.total_count()), (200, 1));
 
     // Deleting the custom role removes it from both.
-    let r = call(
-        http()
-            .delete(server.api(&format!("/Roles/{custom}")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = delete(&server.api(&format!("/Roles/{custom}")), &admin).await;
     assert_eq!(r.status, 204);
-    let r = call(
-        http()
-            .get(server.api(&format!("/ClientCredentialClients/{client_id}")))
-            .bearer_auth(&admin),
+    let r = get(
+        &server.api(&format!("/ClientCredentialClients/{client_id}")),
+        &admin,
     )
     .await;
     assert_eq!(r.body["RoleIds"], json!([member_role]));
-    let r = call(
-        http()
-            .get(server.api(&format!("/Users/{user_id}")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = get(&server.api(&format!("/Users/{user_id}")), &admin).await;
     assert_eq!(r.body["RoleIds"], json!([member_role]));
-    let r = call(
-        http()
-            .get(server.api(&format!("/Users/{user_id}/Roles")))
-            .bearer_auth(&admin),
-    )
-    .await;
-    assert_eq!(ids_of(&r.body), vec![member_role.clone()]);
+    let r = get(&server.api(&format!("/Users/{user_id}/Roles")), &admin).await;
+    assert_eq!(ids(&r.body), vec![member_role.clone()]);
     // The client's next token no longer carries it.
     let token = server.token_for(&client_id, &secret).await;
-    let payload = token.split('.').nth(1).unwrap();
-    use base64::Engine;
-    let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(claims["role"], json!([member_role]));
-    call(
-        http()
-            .get(server.api(&format!("/Roles/{custom}/users")))
-            .bearer_auth(&admin),
-    )
-    .await
-    .error(404);
+    assert_eq!(jwt_claims(&token)["role"], json!([member_role]));
+    get(&server.api(&format!("/Roles/{custom}/users")), &admin)
+        .await
+        .error(404);
 }
 
 #[tokio::test]
 async fn members_cannot_write_roles() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     let custom = create_role(&server, &admin, "Operators").await;
     let url = server.api(&format!("/Roles/{custom}"));
 
-    call(
-        http()
-            .post(server.api("/Roles"))
-            .bearer_auth(&member)
-            .json(&json!({"Name": "Mine"})),
-    )
-    .await
-    .error(403);
-    call(
-        http()
-            .put(&url)
-            .bearer_auth(&member)
-            .json(&json!({"Name": "Mine"})),
-    )
-    .await
-    .error(403);
-    call(http().delete(&url).bearer_auth(&member))
+    post(&server.api("/Roles"), &member, json!({"Name": "Mine"}))
         .await
         .error(403);
+    put(&url, &member, json!({"Name": "Mine"})).await.error(403);
+    delete(&url, &member).await.error(403);
 
     // Reads are open to members; nothing changed.
-    let r = call(http().get(&url).bearer_auth(&member)).await;
+    let r = get(&url, &member).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["Name"], "Operators");
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{custom}/users")))
-            .bearer_auth(&member),
-    )
-    .await;
+    let r = get(&server.api(&format!("/Roles/{custom}/users")), &member).await;
     assert_eq!(r.status, 200);
     assert_eq!(role_count(&server, &member).await, 6);
 }
@@ -821,19 +639,18 @@ async fn a_local_user_is_created_and_its_password_is_never_returned() {
     let admin = server.admin_token().await;
     let member_role = server.role_id(TENANT_MEMBER).await;
 
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(&admin)
-            .json(&json!({
-                "Email": "Ada@Example.com",
-                "Password": PASSWORD,
-                "GivenName": "Ada",
-                "Surname": "Lovelace",
-                "Name": "Ada Lovelace",
-                "ContactEmail": "ada@home.example",
-                "ExternalUserId": "ext-1",
-            })),
+    let r = post(
+        &server.api("/Users"),
+        &admin,
+        json!({
+            "Email": "Ada@Example.com",
+            "Password": PASSWORD,
+            "GivenName": "Ada",
+            "Surname": "Lovelace",
+            "Name": "Ada Lovelace",
+            "ContactEmail": "ada@home.example",
+            "ExternalUserId": "ext-1",
+        }),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -867,15 +684,14 @@ async fn a_local_user_is_created_and_its_password_is_never_returned() {
         format!("/Users/{id}/Roles"),
         format!("/Roles/{member_role}/users"),
     ] {
-        let r = call(http().get(server.api(&path)).bearer_auth(&admin)).await;
+        let r = get(&server.api(&path), &admin).await;
         assert_eq!(r.status, 200, "{path}: {}", r.text);
         texts.push(r.text);
     }
-    let r = call(
-        http()
-            .put(&location)
-            .bearer_auth(&admin)
-            .json(&json!({"Password": "another long passphrase"})),
+    let r = put(
+        &location,
+        &admin,
+        json!({"Password": "another long passphrase"}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -891,7 +707,7 @@ async fn a_local_user_is_created_and_its_password_is_never_returned() {
             assert!(!text.contains(secret), "'{secret}' leaked in {text}");
         }
     }
-    let r = call(http().get(&location).bearer_auth(&admin)).await;
+    let r = get(&location, &admin).await;
     assert_eq!(r.body, user, "a password change alters nothing visible");
 }
 
@@ -946,9 +762,9 @@ async fn user_creation_is_validated_and_rejects_write_nothing() {
             "Tenant Member",
         ),
         (
-            json!({"Email": "r@example.com", "Password": PASSWORD, "RoleIds": [member_role, TENANT_ADMINISTRATOR]}),
+            json!({"Email": "r@example.com", "Password": PASSWORD, "RoleIds": [member_role, TENANT_ADMINISTRATOR.role_type_id()]}),
             400,
-            TENANT_ADMINISTRATOR,
+            TENANT_ADMINISTRATOR.role_type_id(),
         ),
         (
             json!({"Email": "r@example.com", "Password": PASSWORD, "RoleIds": ["nope"]}),
@@ -972,13 +788,7 @@ async fn user_creation_is_validated_and_rejects_write_nothing() {
         ),
     ];
     for (body, status, needle) in cases {
-        let r = call(
-            http()
-                .post(server.api("/Users"))
-                .bearer_auth(&admin)
-                .json(&body),
-        )
-        .await;
+        let r = post(&server.api("/Users"), &admin, &body).await;
         let err = r.error(status);
         assert!(
             err["Reason"].as_str().unwrap().contains(needle),
@@ -1016,11 +826,10 @@ async fn user_creation_is_validated_and_rejects_write_nothing() {
     );
     assert_eq!(password_hash_of(&server, "ext@example.com").await, None);
     // The same Id again: 409, nothing written.
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(&admin)
-            .json(&json!({"Id": given, "Email": "again@example.com", "Password": PASSWORD})),
+    let r = post(
+        &server.api("/Users"),
+        &admin,
+        json!({"Id": given, "Email": "again@example.com", "Password": PASSWORD}),
     )
     .await;
     r.error(409);
@@ -1031,7 +840,7 @@ async fn user_creation_is_validated_and_rejects_write_nothing() {
 async fn email_is_unique_per_tenant_only() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let (other_id, other_token) = other_tenant(&server).await;
+    let (other_id, other_token) = server.other_tenant().await;
     // x@y.z is the other tenant's administrator; here it is free.
     create_user(
         &server,
@@ -1040,20 +849,18 @@ async fn email_is_unique_per_tenant_only() {
     )
     .await;
     // And the bootstrap administrator's address is free there.
-    let r = call(
-        http()
-            .post(server.url(&format!("/api/v1/Tenants/{other_id}/Users")))
-            .bearer_auth(&other_token)
-            .json(&json!({"Email": "ADMIN@localhost", "Password": PASSWORD})),
+    let r = post(
+        &server.url(&format!("/api/v1/Tenants/{other_id}/Users")),
+        &other_token,
+        json!({"Email": "ADMIN@localhost", "Password": PASSWORD}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     // But not twice in one tenant.
-    let r = call(
-        http()
-            .post(server.url(&format!("/api/v1/Tenants/{other_id}/Users")))
-            .bearer_auth(&other_token)
-            .json(&json!({"Email": "x@Y.z", "Password": PASSWORD})),
+    let r = post(
+        &server.url(&format!("/api/v1/Tenants/{other_id}/Users")),
+        &other_token,
+        json!({"Email": "x@Y.z", "Password": PASSWORD}),
     )
     .await;
     r.error(409);
@@ -1063,7 +870,7 @@ async fn email_is_unique_per_tenant_only() {
 async fn users_list_pages_and_reports_missing_ids_with_207() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     let fixed = "0b7e1c64-2f1d-4a57-9a3e-0f0e6b1d2c01";
     let mut created = Vec::new();
     for (i, id) in [Some(fixed), None, None].into_iter().enumerate() {
@@ -1079,65 +886,53 @@ async fn users_list_pages_and_reports_missing_ids_with_207() {
         );
     }
 
-    let r = call(http().get(server.api("/Users")).bearer_auth(&member)).await;
+    let r = get(&server.api("/Users"), &member).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.total_count(), 4);
-    let all = ids_of(&r.body);
+    let all = ids(&r.body);
     assert_eq!(all.len(), 4);
     for id in &created {
         assert!(all.contains(id));
     }
-    let r = call(http().head(server.api("/Users")).bearer_auth(&member)).await;
+    let r = head(&server.api("/Users"), &member).await;
     assert_eq!((r.status, r.total_count()), (200, 4));
     assert!(r.text.is_empty());
 
     // Pages are disjoint and in the stable order.
-    let p1 = call(
-        http()
-            .get(server.api("/Users?count=2"))
-            .bearer_auth(&member),
-    )
-    .await;
-    let p2 = call(
-        http()
-            .get(server.api("/Users?skip=2&count=2"))
-            .bearer_auth(&member),
-    )
-    .await;
-    let p3 = call(http().get(server.api("/Users?skip=4")).bearer_auth(&member)).await;
+    let p1 = get(&server.api("/Users?count=2"), &member).await;
+    let p2 = get(&server.api("/Users?skip=2&count=2"), &member).await;
+    let p3 = get(&server.api("/Users?skip=4"), &member).await;
     assert_eq!(
         (p1.total_count(), p2.total_count(), p3.total_count()),
         (4, 4, 4)
     );
-    let mut paged = ids_of(&p1.body);
-    paged.extend(ids_of(&p2.body));
+    let mut paged = ids(&p1.body);
+    paged.extend(ids(&p2.body));
     assert_eq!(paged, all);
     assert_eq!(p3.body, json!([]));
 
     // Requested ids: skip/count ignored, blank ids ignored, all found → 200.
-    let r = call(
-        http()
-            .get(server.api(&format!(
-                "/Users?id={}&id=&id={}&count=1&skip=3",
-                created[0].to_uppercase(),
-                created[1]
-            )))
-            .bearer_auth(&member),
+    let r = get(
+        &server.api(&format!(
+            "/Users?id={}&id=&id={}&count=1&skip=3",
+            created[0].to_uppercase(),
+            created[1]
+        )),
+        &member,
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.total_count(), 2);
     assert_eq!(
-        ids_of(&r.body).into_iter().collect::<BTreeSet<_>>(),
+        ids(&r.body).into_iter().collect::<BTreeSet<_>>(),
         set(&[&created[0], &created[1]])
     );
 
     // Some missing → 207 Multi-Status with the found ones in Data.
     let missing = "5d1c8a3e-0000-4000-8000-000000000404";
-    let r = call(
-        http()
-            .get(server.api(&format!("/Users?id={fixed}&id={missing}")))
-            .bearer_auth(&member),
+    let r = get(
+        &server.api(&format!("/Users?id={fixed}&id={missing}")),
+        &member,
     )
     .await;
     assert_eq!(r.status, 207, "{}", r.text);
@@ -1150,10 +945,9 @@ async fn users_list_pages_and_reports_missing_ids_with_207() {
     body["Data"][0]["RoleIds"] = json!(["[tenant-member-role-id]"]);
     insta::assert_json_snapshot!("users_207_multi_status", redact(body));
 
-    let r = call(
-        http()
-            .head(server.api(&format!("/Users?id={fixed}&id={missing}")))
-            .bearer_auth(&member),
+    let r = head(
+        &server.api(&format!("/Users?id={fixed}&id={missing}")),
+        &member,
     )
     .await;
     assert_eq!((r.status, r.total_count()), (207, 1));
@@ -1164,7 +958,7 @@ async fn users_list_pages_and_reports_missing_ids_with_207() {
 async fn one_user_is_read_updated_partially_and_deleted() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     let viewer_role = server.role_id(TENANT_VIEWER).await;
     let member_role = server.role_id(TENANT_MEMBER).await;
     let user = create_user(
@@ -1182,29 +976,23 @@ async fn one_user_is_read_updated_partially_and_deleted() {
     let id = user["Id"].as_str().unwrap().to_owned();
     let url = server.api(&format!("/Users/{id}"));
 
-    let r = call(http().get(&url).bearer_auth(&member)).await;
+    let r = get(&url, &member).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, user);
-    let r = call(http().head(&url).bearer_auth(&member)).await;
+    let r = head(&url, &member).await;
     assert_eq!(r.status, 200);
     assert!(r.text.is_empty());
     let unknown = server.api(&format!("/Users/{}", uuid::Uuid::new_v4()));
-    call(http().get(&unknown).bearer_auth(&member))
-        .await
-        .error(404);
-    assert_eq!(
-        call(http().head(&unknown).bearer_auth(&member))
-            .await
-            .status,
-        404
-    );
+    get(&unknown, &member).await.error(404);
+    assert_eq!(head(&unknown, &member).await.status, 404);
 
     // Partial update: absent and null properties stay.
-    let r =
-        call(http().put(&url).bearer_auth(&admin).json(
-            &json!({"GivenName": "Amazing Grace", "Surname": null, "Id": id.to_uppercase()}),
-        ))
-        .await;
+    let r = put(
+        &url,
+        &admin,
+        json!({"GivenName": "Amazing Grace", "Surname": null, "Id": id.to_uppercase()}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["GivenName"], "Amazing Grace");
     assert_eq!(r.body["Surname"], "Hopper");
@@ -1213,22 +1001,11 @@ async fn one_user_is_read_updated_partially_and_deleted() {
 
     // Password may be set (and must be long enough).
     let before = password_hash_of(&server, "grace@example.com").await;
-    call(
-        http()
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"Password": "short"})),
-    )
-    .await
-    .error(400);
+    put(&url, &admin, json!({"Password": "short"}))
+        .await
+        .error(400);
     assert_eq!(password_hash_of(&server, "grace@example.com").await, before);
-    let r = call(
-        http()
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"Password": "a brand new passphrase"})),
-    )
-    .await;
+    let r = put(&url, &admin, json!({"Password": "a brand new passphrase"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let after = password_hash_of(&server, "grace@example.com").await;
     assert!(after.is_some());
@@ -1250,21 +1027,25 @@ async fn one_user_is_read_updated_partially_and_deleted() {
         (json!({"RoleIds": [viewer_role], "GivenName": "X"}), 400),
         (json!({"GivenName": "X", "Surname": "y".repeat(2001)}), 400),
     ];
-    let current = call(http().get(&url).bearer_auth(&admin)).await.body;
+    let current = get(&url, &admin).await.body;
     for (body, status) in refused {
-        let r = call(http().put(&url).bearer_auth(&admin).json(&body)).await;
+        let r = put(&url, &admin, &body).await;
         r.error(status);
-        let now = call(http().get(&url).bearer_auth(&admin)).await.body;
+        let now = get(&url, &admin).await.body;
         assert_eq!(now, current, "{body} changed the user");
     }
     assert_eq!(password_hash_of(&server, "grace@example.com").await, after);
 
     // The same identity provider (any case), own e-mail in another case, roles: fine.
-    let r = call(http().put(&url).bearer_auth(&admin).json(&json!({
-        "IdentityProviderId": LOCAL_IDP.to_uppercase(),
-        "Email": "GRACE@example.com",
-        "RoleIds": [member_role, viewer_role],
-    })))
+    let r = put(
+        &url,
+        &admin,
+        json!({
+            "IdentityProviderId": LOCAL_IDP.to_uppercase(),
+            "Email": "GRACE@example.com",
+            "RoleIds": [member_role, viewer_role],
+        }),
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["Email"], "GRACE@example.com");
@@ -1272,31 +1053,19 @@ async fn one_user_is_read_updated_partially_and_deleted() {
         str_set(&r.body["RoleIds"]),
         set(&[&member_role, &viewer_role])
     );
-    call(
-        http()
-            .put(&unknown)
-            .bearer_auth(&admin)
-            .json(&json!({"GivenName": "X"})),
-    )
-    .await
-    .error(404);
+    put(&unknown, &admin, json!({"GivenName": "X"}))
+        .await
+        .error(404);
 
     // DELETE 204, then 404.
     let count = user_count(&server, &admin).await;
-    let r = call(http().delete(&url).bearer_auth(&admin)).await;
+    let r = delete(&url, &admin).await;
     assert_eq!(r.status, 204);
     assert!(r.text.is_empty());
-    call(http().get(&url).bearer_auth(&admin)).await.error(404);
-    call(http().delete(&url).bearer_auth(&admin))
-        .await
-        .error(404);
+    get(&url, &admin).await.error(404);
+    delete(&url, &admin).await.error(404);
     assert_eq!(user_count(&server, &admin).await, count - 1);
-    let r = call(
-        http()
-            .get(server.api(&format!("/Roles/{viewer_role}/users")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = get(&server.api(&format!("/Roles/{viewer_role}/users")), &admin).await;
     assert_eq!(r.body, json!([]));
     // Its e-mail is free again.
     create_user(
@@ -1311,7 +1080,7 @@ async fn one_user_is_read_updated_partially_and_deleted() {
 async fn user_roles_are_read_and_replaced_keeping_tenant_member() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     let member_role = server.role_id(TENANT_MEMBER).await;
     let admin_role = server.role_id(TENANT_ADMINISTRATOR).await;
     let custom = create_role(&server, &admin, "Operators").await;
@@ -1324,46 +1093,46 @@ async fn user_roles_are_read_and_replaced_keeping_tenant_member() {
     let id = user["Id"].as_str().unwrap();
     let url = server.api(&format!("/Users/{id}/Roles"));
 
-    let r = call(http().get(&url).bearer_auth(&member)).await;
+    let r = get(&url, &member).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.total_count(), 1);
-    assert_eq!(ids_of(&r.body), vec![member_role.clone()]);
+    assert_eq!(ids(&r.body), vec![member_role.clone()]);
     assert_eq!(keys(&r.body[0]), ROLE_KEYS);
-    assert_eq!(r.body[0]["RoleTypeId"], TENANT_MEMBER);
-    let r = call(http().head(&url).bearer_auth(&member)).await;
+    assert_eq!(r.body[0]["RoleTypeId"], TENANT_MEMBER.role_type_id());
+    let r = head(&url, &member).await;
     assert_eq!((r.status, r.total_count()), (200, 1));
 
     // PUT replaces the list (a Role[] body: only Id is read).
-    let r = call(http().put(&url).bearer_auth(&admin).json(&json!([
-        {"Id": admin_role, "Name": "ignored"},
-        {"Id": member_role},
-        {"Id": custom},
-    ])))
+    let r = put(
+        &url,
+        &admin,
+        json!([
+            {"Id": admin_role, "Name": "ignored"},
+            {"Id": member_role},
+            {"Id": custom},
+        ]),
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
-        ids_of(&r.body).into_iter().collect::<BTreeSet<_>>(),
+        ids(&r.body).into_iter().collect::<BTreeSet<_>>(),
         set(&[&admin_role, &member_role, &custom])
     );
-    let r = call(http().put(&url).bearer_auth(&admin).json(&json!([
-        {"Id": member_role},
-        {"Id": custom},
-    ])))
+    let r = put(
+        &url,
+        &admin,
+        json!([
+            {"Id": member_role},
+            {"Id": custom},
+        ]),
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let expected = set(&[&member_role, &custom]);
-    let r = call(http().get(&url).bearer_auth(&admin)).await;
-    assert_eq!(
-        ids_of(&r.body).into_iter().collect::<BTreeSet<_>>(),
-        expected
-    );
+    let r = get(&url, &admin).await;
+    assert_eq!(ids(&r.body).into_iter().collect::<BTreeSet<_>>(), expected);
     assert_eq!(r.total_count(), 2);
-    let u = call(
-        http()
-            .get(server.api(&format!("/Users/{id}")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let u = get(&server.api(&format!("/Users/{id}")), &admin).await;
     assert_eq!(str_set(&u.body["RoleIds"]), expected);
 
     // Refused: without Tenant Member, empty, without Id, unknown or malformed role ids.
@@ -1373,46 +1142,29 @@ async fn user_roles_are_read_and_replaced_keeping_tenant_member() {
         json!([{"Name": "Tenant Member"}]),
         json!([{"Id": member_role}, {"Id": uuid::Uuid::new_v4().to_string()}]),
         json!([{"Id": member_role}, {"Id": "abc"}]),
-        json!([{"Id": member_role}, {"Id": TENANT_ADMINISTRATOR}]),
+        json!([{"Id": member_role}, {"Id": TENANT_ADMINISTRATOR.role_type_id()}]),
     ] {
-        call(http().put(&url).bearer_auth(&admin).json(&body))
-            .await
-            .error(400);
+        put(&url, &admin, &body).await.error(400);
     }
-    let r = call(http().get(&url).bearer_auth(&admin)).await;
-    assert_eq!(
-        ids_of(&r.body).into_iter().collect::<BTreeSet<_>>(),
-        expected
-    );
+    let r = get(&url, &admin).await;
+    assert_eq!(ids(&r.body).into_iter().collect::<BTreeSet<_>>(), expected);
 
     // Members may not; an unknown user is 404.
-    call(
-        http()
-            .put(&url)
-            .bearer_auth(&member)
-            .json(&json!([{"Id": member_role}])),
-    )
-    .await
-    .error(403);
+    put(&url, &member, json!([{"Id": member_role}]))
+        .await
+        .error(403);
     let unknown = server.api(&format!("/Users/{}/Roles", uuid::Uuid::new_v4()));
-    call(
-        http()
-            .put(&unknown)
-            .bearer_auth(&admin)
-            .json(&json!([{"Id": member_role}])),
-    )
-    .await
-    .error(404);
-    call(http().get(&unknown).bearer_auth(&admin))
+    put(&unknown, &admin, json!([{"Id": member_role}]))
         .await
         .error(404);
+    get(&unknown, &admin).await.error(404);
 }
 
 #[tokio::test]
 async fn a_member_client_cannot_write_users() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let member = member_token(&server).await;
+    let member = server.member_token().await;
     let user = create_user(
         &server,
         &admin,
@@ -1421,27 +1173,23 @@ async fn a_member_client_cannot_write_users() {
     .await;
     let url = server.api(&format!("/Users/{}", user["Id"].as_str().unwrap()));
 
-    call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(&member)
-            .json(&json!({"Email": "new@example.com", "Password": PASSWORD})),
+    post(
+        &server.api("/Users"),
+        &member,
+        json!({"Email": "new@example.com", "Password": PASSWORD}),
     )
     .await
     .error(403);
-    call(
-        http()
-            .put(&url)
-            .bearer_auth(&member)
-            .json(&json!({"GivenName": "Changed", "Password": "member sets a password"})),
+    put(
+        &url,
+        &member,
+        json!({"GivenName": "Changed", "Password": "member sets a password"}),
     )
     .await
     .error(403);
-    call(http().delete(&url).bearer_auth(&member))
-        .await
-        .error(403);
+    delete(&url, &member).await.error(403);
 
-    let r = call(http().get(&url).bearer_auth(&member)).await;
+    let r = get(&url, &member).await;
     assert_eq!(r.body, user);
     assert_eq!(user_count(&server, &member).await, 2);
 }
@@ -1450,9 +1198,7 @@ async fn a_member_client_cannot_write_users() {
 async fn a_signed_in_user_reads_itself_but_cannot_delete_itself() {
     let server = TestServer::spawn().await;
     let admin = server.admin_token().await;
-    let users = call(http().get(server.api("/Users")).bearer_auth(&admin))
-        .await
-        .body;
+    let users = get(&server.api("/Users"), &admin).await.body;
     let admin_user = users[0]["Id"].as_str().unwrap().to_owned();
     assert_eq!(users[0]["Email"], "admin@localhost");
     let other = create_user(
@@ -1464,24 +1210,22 @@ async fn a_signed_in_user_reads_itself_but_cannot_delete_itself() {
     let as_user = signed_token(
         &server,
         &server.admin.tenant_id,
-        &[TENANT_ADMINISTRATOR, TENANT_MEMBER],
+        &[
+            TENANT_ADMINISTRATOR.role_type_id(),
+            TENANT_MEMBER.role_type_id(),
+        ],
         Some(&admin_user),
     );
     let me = server.api(&format!("/Users/{admin_user}"));
-    let r = call(http().get(&me).bearer_auth(&as_user)).await;
+    let r = get(&me, &as_user).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = call(http().delete(&me).bearer_auth(&as_user)).await;
+    let r = delete(&me, &as_user).await;
     r.error(400);
-    assert_eq!(
-        call(http().get(&me).bearer_auth(&admin)).await.status,
-        200,
-        "still there"
-    );
+    assert_eq!(get(&me, &admin).await.status, 200, "still there");
     // Another user: fine.
-    let r = call(
-        http()
-            .delete(server.api(&format!("/Users/{}", other["Id"].as_str().unwrap())))
-            .bearer_auth(&as_user),
+    let r = delete(
+        &server.api(&format!("/Users/{}", other["Id"].as_str().unwrap())),
+        &as_user,
     )
     .await;
     assert_eq!(r.status, 204);
@@ -1699,7 +1443,10 @@ async fn cli_creates_tenants_and_users() {
             .as_str()
             .to_owned()
     };
-    let (admin_role, member_role) = (role_of(TENANT_ADMINISTRATOR), role_of(TENANT_MEMBER));
+    let (admin_role, member_role) = (
+        role_of(TENANT_ADMINISTRATOR.role_type_id()),
+        role_of(TENANT_MEMBER.role_type_id()),
+    );
 
     let out = cli
         .run(

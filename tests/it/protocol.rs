@@ -6,7 +6,9 @@
 //! and redeems the code with `grant_type=authorization_code`. This tests these endpoints in
 //! isolation from the browser flow, which the sign-in tests cover end to end.
 
-use crate::harness::{call, http, plant_code, signed_token, Reply, TestServer, TENANT_MEMBER};
+use crate::harness::{
+    call, delete, get, http, plant_code, post, signed_token, Reply, TestServer, TENANT_MEMBER,
+};
 use serde_json::json;
 
 /// The AllowedCorsOrigins entry of the SPA client.
@@ -28,23 +30,18 @@ fn introspect_url(server: &TestServer) -> String {
     server.url("/identity/connect/introspect")
 }
 
-fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
-    reply.headers.get(name).map(|v| v.to_str().unwrap())
-}
-
 /// Creates a local user with a full profile in the bootstrap tenant; returns its Id.
 async fn create_user(server: &TestServer) -> String {
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(server.admin_token().await)
-            .json(&json!({
-                "Email": "ada@example.com",
-                "GivenName": "Ada",
-                "Surname": "Lovelace",
-                "Name": "Ada Lovelace",
-                "Password": "correct horse battery staple",
-            })),
+    let r = post(
+        &server.api("/Users"),
+        &server.admin_token().await,
+        json!({
+            "Email": "ada@example.com",
+            "GivenName": "Ada",
+            "Surname": "Lovelace",
+            "Name": "Ada Lovelace",
+            "Password": "correct horse battery staple",
+        }),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -53,15 +50,14 @@ async fn create_user(server: &TestServer) -> String {
 
 /// Creates an authorization-code (public) client; returns its Id.
 async fn create_spa(server: &TestServer, redirect: &str, origins: &[&str]) -> String {
-    let r = call(
-        http()
-            .post(server.api("/AuthorizationCodeClients"))
-            .bearer_auth(server.admin_token().await)
-            .json(&json!({
-                "Name": "spa",
-                "RedirectUris": [redirect],
-                "AllowedCorsOrigins": origins,
-            })),
+    let r = post(
+        &server.api("/AuthorizationCodeClients"),
+        &server.admin_token().await,
+        json!({
+            "Name": "spa",
+            "RedirectUris": [redirect],
+            "AllowedCorsOrigins": origins,
+        }),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -124,19 +120,19 @@ impl Fixture {
 }
 
 async fn userinfo_get(server: &TestServer, token: &str) -> Reply {
-    call(http().get(userinfo_url(server)).bearer_auth(token)).await
+    get(&userinfo_url(server), token).await
 }
 
 /// Asserts a bearer error (RFC 6750 §3): status, JSON body and the challenge naming the error.
 fn bearer_error(r: &Reply, status: u16, error: &str) {
     assert_eq!(r.status, status, "{}", r.text);
     assert_eq!(r.body["error"], error, "{}", r.text);
-    let challenge = header(r, "www-authenticate").expect("WWW-Authenticate");
+    let challenge = r.header("www-authenticate").expect("WWW-Authenticate");
     assert!(
         challenge.starts_with("Bearer ") && challenge.contains(&format!("error=\"{error}\"")),
         "{challenge}"
     );
-    assert_eq!(header(r, "cache-control"), Some("no-store"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
 }
 
 async fn introspect(server: &TestServer, token: &str) -> Reply {
@@ -175,14 +171,14 @@ async fn userinfo_answers_get_and_post_with_the_claims_of_the_granted_scopes() {
         "email": "ada@example.com",
         "email_verified": false,
         "tid": tid,
-        "role_type": [TENANT_MEMBER],
+        "role_type": [TENANT_MEMBER.role_type_id()],
     });
 
     let get = userinfo_get(server, &full).await;
     assert_eq!(get.status, 200, "{}", get.text);
     assert_eq!(get.body, expected);
-    assert_eq!(header(&get, "cache-control"), Some("no-store"));
-    assert!(header(&get, "access-control-allow-origin").is_none());
+    assert_eq!(get.header("cache-control"), Some("no-store"));
+    assert!(get.header("access-control-allow-origin").is_none());
 
     let post_header = call(http().post(userinfo_url(server)).bearer_auth(&full)).await;
     assert_eq!(post_header.status, 200, "{}", post_header.text);
@@ -201,7 +197,7 @@ async fn userinfo_answers_get_and_post_with_the_claims_of_the_granted_scopes() {
     let openid = userinfo_get(server, &fx.token("openid").await).await;
     assert_eq!(
         openid.body,
-        json!({"sub": fx.user, "tid": tid, "role_type": [TENANT_MEMBER]})
+        json!({"sub": fx.user, "tid": tid, "role_type": [TENANT_MEMBER.role_type_id()]})
     );
     let profile = userinfo_get(server, &fx.token("openid profile").await).await;
     assert_eq!(profile.body["family_name"], "Lovelace");
@@ -221,14 +217,15 @@ async fn userinfo_refuses_tokens_it_cannot_serve() {
     let none = call(http().get(userinfo_url(server))).await;
     assert_eq!(none.status, 401);
     assert_eq!(
-        header(&none, "www-authenticate"),
+        none.header("www-authenticate"),
         Some("Bearer realm=\"portcullis\"")
     );
 
     // Without openid: 403 insufficient_scope, naming the scope needed.
     let no_openid = userinfo_get(server, &fx.token("profile email").await).await;
     bearer_error(&no_openid, 403, "insufficient_scope");
-    assert!(header(&no_openid, "www-authenticate")
+    assert!(no_openid
+        .header("www-authenticate")
         .unwrap()
         .contains("scope=\"openid\""));
     insta::assert_json_snapshot!("userinfo_insufficient_scope", no_openid.body);
@@ -292,10 +289,9 @@ async fn userinfo_refuses_the_token_of_a_deleted_user() {
     let server = &fx.server;
     let token = fx.token("openid profile").await;
     assert_eq!(userinfo_get(server, &token).await.status, 200);
-    let deleted = call(
-        http()
-            .delete(server.api(&format!("/Users/{}", fx.user)))
-            .bearer_auth(server.admin_token().await),
+    let deleted = delete(
+        &server.api(&format!("/Users/{}", fx.user)),
+        &server.admin_token().await,
     )
     .await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
@@ -335,7 +331,7 @@ async fn a_client_revokes_its_own_access_tokens() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.text, "");
-    assert_eq!(header(&r, "cache-control"), Some("no-store"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_inactive(server, &cc_token).await;
     // Revoking again is still a success.
     let again = call(http().post(revocation_url(server)).form(&[
@@ -416,7 +412,7 @@ async fn revocation_requests_are_checked_like_token_requests() {
     )
     .await;
     assert_eq!(missing.status, 400, "{}", missing.text);
-    assert_eq!(header(&missing, "cache-control"), Some("no-store"));
+    assert_eq!(missing.header("cache-control"), Some("no-store"));
     insta::assert_json_snapshot!("revocation_missing_token", missing.body);
 
     let bad_secret = call(
@@ -428,7 +424,8 @@ async fn revocation_requests_are_checked_like_token_requests() {
     .await;
     assert_eq!(bad_secret.status, 401, "{}", bad_secret.text);
     assert_eq!(bad_secret.body["error"], "invalid_client");
-    assert!(header(&bad_secret, "www-authenticate")
+    assert!(bad_secret
+        .header("www-authenticate")
         .unwrap()
         .starts_with("Basic"));
 
@@ -477,7 +474,7 @@ async fn introspection_describes_active_tokens() {
     let cc_token = server.token_for(&id, &secret).await;
     let r = introspect(server, &cc_token).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(header(&r, "cache-control"), Some("no-store"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     let b = &r.body;
     let keys: Vec<&str> = b.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
@@ -529,11 +526,10 @@ async fn introspection_describes_active_tokens() {
     assert_eq!(r.body["auth_time"].as_i64().unwrap(), iat);
 
     // A hybrid client (confidential, with a secret) may introspect.
-    let hybrid = call(
-        http()
-            .post(server.api("/HybridClients"))
-            .bearer_auth(server.admin_token().await)
-            .json(&json!({"Name": "web", "RedirectUris": ["https://web.example.com/cb"]})),
+    let hybrid = post(
+        &server.api("/HybridClients"),
+        &server.admin_token().await,
+        json!({"Name": "web", "RedirectUris": ["https://web.example.com/cb"]}),
     )
     .await;
     assert_eq!(hybrid.status, 201, "{}", hybrid.text);
@@ -620,7 +616,7 @@ async fn introspection_is_for_confidential_clients_only() {
     .await;
     assert_eq!(bad_secret.status, 401);
     assert_eq!(bad_secret.body["error"], "invalid_client");
-    assert!(header(&bad_secret, "www-authenticate").is_some());
+    assert!(bad_secret.header("www-authenticate").is_some());
 
     let anonymous = call(
         http()
@@ -664,22 +660,22 @@ async fn preflights_from_registered_origins_are_granted_and_others_refused() {
         for origin in [SPA_ORIGIN, "https://app.example.com"] {
             let r = preflight(server, path, origin).await;
             assert_eq!(r.status, 204, "{path} {origin}: {}", r.text);
-            assert_eq!(header(&r, "access-control-allow-origin"), Some(origin));
-            assert_eq!(header(&r, "vary"), Some("Origin"));
+            assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+            assert_eq!(r.header("vary"), Some("Origin"));
             assert_eq!(
-                header(&r, "access-control-allow-methods"),
+                r.header("access-control-allow-methods"),
                 Some("POST, GET, OPTIONS")
             );
             assert_eq!(
-                header(&r, "access-control-allow-headers"),
+                r.header("access-control-allow-headers"),
                 Some("Authorization, Content-Type")
             );
-            assert_eq!(header(&r, "access-control-max-age"), Some("600"));
+            assert_eq!(r.header("access-control-max-age"), Some("600"));
         }
         // Compared case-insensitively, default port dropped.
         let r = preflight(server, path, "HTTPS://SPA.Example.com:443").await;
         assert_eq!(r.status, 204, "{path}");
-        assert_eq!(header(&r, "access-control-allow-origin"), Some(SPA_ORIGIN));
+        assert_eq!(r.header("access-control-allow-origin"), Some(SPA_ORIGIN));
 
         // Unknown origins (including another scheme or port of a known host) are refused.
         for origin in [
@@ -690,13 +686,13 @@ async fn preflights_from_registered_origins_are_granted_and_others_refused() {
         ] {
             let r = preflight(server, path, origin).await;
             assert_eq!(r.status, 403, "{path} {origin}");
-            assert!(header(&r, "access-control-allow-origin").is_none());
+            assert!(r.header("access-control-allow-origin").is_none());
         }
 
         // An OPTIONS that is no preflight gets no CORS headers.
         let plain = call(http().request(reqwest::Method::OPTIONS, server.url(path))).await;
         assert_eq!(plain.status, 204);
-        assert!(header(&plain, "access-control-allow-origin").is_none());
+        assert!(plain.header("access-control-allow-origin").is_none());
     }
 
     // An origin added by an update is known at once.
@@ -724,16 +720,13 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     let code = plant_code(server, &fx.spa, SPA_CALLBACK, &fx.user, "openid").await;
     let own = redeem(server, &fx.spa, SPA_CALLBACK, &code, Some(SPA_ORIGIN)).await;
     assert_eq!(own.status, 200, "{}", own.text);
-    assert_eq!(
-        header(&own, "access-control-allow-origin"),
-        Some(SPA_ORIGIN)
-    );
-    assert_eq!(header(&own, "vary"), Some("Origin"));
+    assert_eq!(own.header("access-control-allow-origin"), Some(SPA_ORIGIN));
+    assert_eq!(own.header("vary"), Some("Origin"));
     let code = plant_code(server, &fx.spa, SPA_CALLBACK, &fx.user, "openid").await;
     let foreign = redeem(server, &fx.spa, SPA_CALLBACK, &code, Some(OTHER_ORIGIN)).await;
     assert_eq!(foreign.status, 200, "{}", foreign.text);
-    assert!(header(&foreign, "access-control-allow-origin").is_none());
-    assert!(header(&foreign, "vary").is_none());
+    assert!(foreign.header("access-control-allow-origin").is_none());
+    assert!(foreign.header("vary").is_none());
     // The redirect-URI origin of the other client is its own.
     let code = plant_code(
         server,
@@ -751,10 +744,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
         Some(OTHER_ORIGIN),
     )
     .await;
-    assert_eq!(
-        header(&r, "access-control-allow-origin"),
-        Some(OTHER_ORIGIN)
-    );
+    assert_eq!(r.header("access-control-allow-origin"), Some(OTHER_ORIGIN));
     // A refused grant of the authenticated client is still readable by its own page...
     let replay = redeem(
         server,
@@ -767,7 +757,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     assert_eq!(replay.status, 400);
     assert_eq!(replay.body["error"], "invalid_grant");
     assert_eq!(
-        header(&replay, "access-control-allow-origin"),
+        replay.header("access-control-allow-origin"),
         Some(SPA_ORIGIN)
     );
     // ...but a failed client authentication gets no CORS headers.
@@ -784,7 +774,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     )
     .await;
     assert_eq!(unknown.status, 401);
-    assert!(header(&unknown, "access-control-allow-origin").is_none());
+    assert!(unknown.header("access-control-allow-origin").is_none());
     // A client-credentials client has no origins.
     let cc = call(
         http()
@@ -798,7 +788,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     )
     .await;
     assert_eq!(cc.status, 200);
-    assert!(header(&cc, "access-control-allow-origin").is_none());
+    assert!(cc.header("access-control-allow-origin").is_none());
 
     // Userinfo: the origins of the token's client.
     let token = fx.token("openid").await;
@@ -817,7 +807,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
         assert_eq!(r.status, 200, "{}", r.text);
         let expected = allowed.then_some(origin);
         assert_eq!(
-            header(&r, "access-control-allow-origin"),
+            r.header("access-control-allow-origin"),
             expected,
             "{origin}"
         );
@@ -830,7 +820,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     )
     .await;
     assert_eq!(refused.status, 401);
-    assert!(header(&refused, "access-control-allow-origin").is_none());
+    assert!(refused.header("access-control-allow-origin").is_none());
 
     // Revocation by the public client from its own origin.
     let r = call(
@@ -841,7 +831,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
     )
     .await;
     assert_eq!(r.status, 200);
-    assert_eq!(header(&r, "access-control-allow-origin"), Some(SPA_ORIGIN));
+    assert_eq!(r.header("access-control-allow-origin"), Some(SPA_ORIGIN));
     let r = call(
         http()
             .post(revocation_url(server))
@@ -849,7 +839,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
             .form(&[("token", token.as_str()), ("client_id", &fx.spa)]),
     )
     .await;
-    assert!(header(&r, "access-control-allow-origin").is_none());
+    assert!(r.header("access-control-allow-origin").is_none());
 
     // Discovery and JWKS answer any origin.
     for path in [
@@ -863,7 +853,7 @@ async fn actual_requests_get_cors_headers_only_for_the_origins_of_their_own_clie
         )
         .await;
         assert_eq!(r.status, 200);
-        assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     }
 }
 
@@ -872,19 +862,9 @@ async fn a_user_token_opens_the_management_api_only_with_the_api_scope() {
     let f = Fixture::new().await;
     // The user holds only Tenant Member, which may read the client list.
     let with_api = f.token("openid ocsapi").await;
-    let r = call(
-        http()
-            .get(f.server.api("/ClientCredentialClients"))
-            .bearer_auth(&with_api),
-    )
-    .await;
+    let r = get(&f.server.api("/ClientCredentialClients"), &with_api).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let without_api = f.token("openid profile").await;
-    let r = call(
-        http()
-            .get(f.server.api("/ClientCredentialClients"))
-            .bearer_auth(&without_api),
-    )
-    .await;
+    let r = get(&f.server.api("/ClientCredentialClients"), &without_api).await;
     assert!(r.error(403)["Reason"].as_str().unwrap().contains("ocsapi"));
 }

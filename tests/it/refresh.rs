@@ -3,8 +3,10 @@
 //! revocation on later reuse; narrowing but never widening; absolute lifetime; ended by revocation,
 //! client disable or delete, and user delete; and a race of 20 concurrent refreshes.
 
-use crate::harness::{call, http, plant_code, Reply, TestServer, TENANT_MEMBER};
-use serde_json::{json, Value};
+use crate::harness::{
+    call, delete, http, jwt_claims, plant_code, post, Reply, TestServer, TENANT_MEMBER,
+};
+use serde_json::json;
 
 const REDIRECT: &str = "https://web.example/signin-oidc";
 
@@ -14,13 +16,10 @@ struct Hybrid {
 }
 
 async fn hybrid(server: &TestServer, offline: bool) -> Hybrid {
-    let r = call(
-        http()
-            .post(server.api("/HybridClients"))
-            .bearer_auth(server.admin_token().await)
-            .json(
-                &json!({"Name": "web", "RedirectUris": [REDIRECT], "AllowOfflineAccess": offline}),
-            ),
+    let r = post(
+        &server.api("/HybridClients"),
+        &server.admin_token().await,
+        json!({"Name": "web", "RedirectUris": [REDIRECT], "AllowOfflineAccess": offline}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -33,42 +32,30 @@ async fn hybrid(server: &TestServer, offline: bool) -> Hybrid {
 async fn user(server: &TestServer) -> String {
     let member = server.role_id(TENANT_MEMBER).await;
     let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
-    let r = call(
-        http()
-            .post(server.api("/Users"))
-            .bearer_auth(server.admin_token().await)
-            .json(
-                &json!({"Email": email, "Password": "correct horse battery", "RoleIds": [member]}),
-            ),
+    let r = post(
+        &server.api("/Users"),
+        &server.admin_token().await,
+        json!({"Email": email, "Password": "correct horse battery", "RoleIds": [member]}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body["Id"].as_str().unwrap().to_owned()
 }
 
-async fn token_request(server: &TestServer, c: &Hybrid, form: &[(&str, &str)]) -> Reply {
-    call(
-        http()
-            .post(server.token_url())
-            .basic_auth(&c.id, Some(&c.secret))
-            .form(form),
-    )
-    .await
-}
-
 /// Signs `user` in to `c` with `scope` and redeems the code.
 async fn sign_in(server: &TestServer, c: &Hybrid, user: &str, scope: &str) -> Reply {
     let code = plant_code(server, &c.id, REDIRECT, user, scope).await;
-    token_request(
-        server,
-        c,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await
+    server
+        .token_request(
+            &c.id,
+            &c.secret,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await
 }
 
 async fn refresh(server: &TestServer, c: &Hybrid, token: &str, scope: Option<&str>) -> Reply {
@@ -76,7 +63,7 @@ async fn refresh(server: &TestServer, c: &Hybrid, token: &str, scope: Option<&st
     if let Some(s) = scope {
         form.push(("scope", s));
     }
-    token_request(server, c, &form).await
+    server.token_request(&c.id, &c.secret, &form).await
 }
 
 fn rt(r: &Reply) -> String {
@@ -84,17 +71,6 @@ fn rt(r: &Reply) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no refresh token: {}", r.text))
         .to_owned()
-}
-
-fn claims(jwt: &str) -> Value {
-    use base64::Engine;
-    let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 fn grant_error(r: &Reply, error: &str) {
@@ -142,7 +118,7 @@ async fn every_refresh_rotates_and_a_retry_within_ten_seconds_gets_the_same_pair
     assert_ne!(second, first);
     assert!(a.body["id_token"].is_string());
     assert_eq!(
-        claims(a.body["access_token"].as_str().unwrap())["sub"],
+        jwt_claims(a.body["access_token"].as_str().unwrap())["sub"],
         u.as_str()
     );
 
@@ -178,7 +154,7 @@ async fn scope_may_narrow_but_never_widen_and_the_family_keeps_its_grant() {
     assert_eq!(narrow.status, 200, "{}", narrow.text);
     assert_eq!(narrow.body["scope"], "ocsapi");
     assert_eq!(
-        claims(narrow.body["access_token"].as_str().unwrap())["scope"],
+        jwt_claims(narrow.body["access_token"].as_str().unwrap())["scope"],
         "ocsapi"
     );
     assert!(
@@ -222,7 +198,9 @@ async fn refresh_tokens_are_bound_to_their_client() {
         "invalid_grant",
     );
     // A missing parameter is malformed, not a bad grant.
-    let r = token_request(&server, &a, &[("grant_type", "refresh_token")]).await;
+    let r = server
+        .token_request(&a.id, &a.secret, &[("grant_type", "refresh_token")])
+        .await;
     assert_eq!(r.body["error"], "invalid_request");
     // The token still works for its own client.
     assert_eq!(refresh(&server, &a, &t, None).await.status, 200);
@@ -261,24 +239,14 @@ async fn revocation_client_disable_client_delete_and_user_delete_end_refresh_tok
 
     // Deleting the user ends them.
     let t = rt(&sign_in(&server, &c, &u, "openid offline_access").await);
-    let r = call(
-        http()
-            .delete(server.api(&format!("/Users/{u}")))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = delete(&server.api(&format!("/Users/{u}")), &admin).await;
     assert_eq!(r.status, 204);
     grant_error(&refresh(&server, &c, &t, None).await, "invalid_grant");
 
     // Deleting the client ends them (the client can no longer even authenticate).
     let u2 = user(&server).await;
     let t = rt(&sign_in(&server, &c, &u2, "openid offline_access").await);
-    let r = call(
-        http()
-            .delete(server.api(&format!("/HybridClients/{}", c.id)))
-            .bearer_auth(&admin),
-    )
-    .await;
+    let r = delete(&server.api(&format!("/HybridClients/{}", c.id)), &admin).await;
     assert_eq!(r.status, 204);
     let r = refresh(&server, &c, &t, None).await;
     assert_eq!(r.status, 401, "{}", r.text);

@@ -4,7 +4,7 @@
 //! logout and the pages' security headers. A reqwest client with a cookie jar and no redirects
 //! plays the browser; hidden fields are read from the HTML by plain string search.
 
-use crate::harness::{http, TestServer};
+use crate::harness::{http, jwt_claims, TestServer};
 use base64::Engine;
 use openidconnect::core::{
     CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreProviderMetadata,
@@ -462,12 +462,7 @@ async fn the_code_flow_signs_in_and_a_relying_party_verifies_the_tokens() {
     .unwrap();
     assert_eq!(claims.access_token_hash(), Some(&at_hash));
     let user_id = claims.subject().as_str().to_owned();
-    let at: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(access_token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let at = jwt_claims(access_token);
     assert_eq!(at["sub"], user_id.as_str());
     assert_eq!(at["client_id"], f.client_id.as_str());
 }
