@@ -88,7 +88,11 @@ enum KeysCommand {
         alg: Option<String>,
     },
     /// Stop signing with a key (it stays published until its tokens have expired).
-    Retire { kid: String },
+    Retire {
+        /// The key id. A kid is base64url and may start with '-', so that is not read as a flag.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 fn main() -> ExitCode {

@@ -77,11 +77,7 @@ pub fn portal_user(ctx: &Context, cookie: Option<&str>) -> ServiceResult<Option<
             return Ok(None);
         };
         store::grants::touch_session(conn, &session.id_hash, now)?;
-        let role_type_ids = store::roles::list(conn, &session.tenant_id)?
-            .into_iter()
-            .filter(|r| user.role_ids.contains(&r.id))
-            .filter_map(|r| r.role_type_id)
-            .collect();
+        let role_type_ids = super::token::issue::role_type_ids_of(conn, &user)?;
         let caller = Caller {
             tenant_id: session.tenant_id.clone(),
             client_id: ClientId::from_stored(PORTAL_CLIENT_ID.to_owned()),

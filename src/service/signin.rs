@@ -43,7 +43,7 @@ pub enum AuthorizeOutcome {
     /// Show the consent page.
     Consent {
         client: PageClient,
-        scopes: Vec<String>,
+        scope: Scope,
         request: String,
     },
 }
@@ -127,11 +127,6 @@ fn validate(
     }
 }
 
-/// The scope the validated request grants.
-fn granted_scope(req: &AuthorizeRequest) -> Scope {
-    Scope::of(req.scopes.iter().map(String::as_str))
-}
-
 /// The session, if it belongs to the client's tenant.
 fn session_for(
     ctx: &Context,
@@ -159,7 +154,7 @@ fn front_channel_tokens(
     let Some(user) = store::users::get(conn, &client.tenant_id, &session.user_id)? else {
         return Err(OAuthError::new(ErrorCode::AccessDenied, "the user no longer exists").into());
     };
-    let scope = granted_scope(req);
+    let scope = &req.scope;
     let sign_in = super::token::SignIn {
         user: &user,
         sid: &session.sid,
@@ -173,7 +168,7 @@ fn front_channel_tokens(
             &client.tenant_id,
             &client.id,
             client.access_token_lifetime,
-            &scope,
+            scope,
             sign_in,
         )?;
         let token = issue::access_token(ctx, &grant)?.token;
@@ -196,7 +191,7 @@ fn front_channel_tokens(
                 client_id: client.id.as_str(),
                 tenant_id: client.tenant_id.as_str(),
                 user: &user,
-                scope: &scope,
+                scope,
                 sid: &session.sid,
                 auth_time: session.auth_time,
                 nonce: req.nonce.as_deref(),
@@ -230,7 +225,7 @@ fn issue(
             client_id: client.id.clone(),
             user_id: session.user_id.clone(),
             redirect_uri: req.reply.redirect_uri.clone(),
-            scope: granted_scope(req),
+            scope: req.scope.clone(),
             nonce: req.nonce.clone(),
             code_challenge: req.code_challenge.clone(),
             sid: session.sid.clone(),
@@ -296,12 +291,7 @@ pub fn authorize(
             auth_time: s.auth_time,
         });
         match (
-            decide(
-                &req,
-                sign_in.as_ref(),
-                consent.map(|c| c.to_delimited()).as_deref(),
-                now,
-            ),
+            decide(&req, sign_in.as_ref(), consent.as_ref(), now),
             session,
         ) {
             (Decision::Issue, Some(s)) => Ok(AuthorizeOutcome::Respond(issue(
@@ -314,7 +304,7 @@ pub fn authorize(
             ))),
             (Decision::NeedConsent, Some(_)) => Ok(AuthorizeOutcome::Consent {
                 client: page_client(&client),
-                scopes: req.scopes.clone(),
+                scope: req.scope.clone(),
                 request: carried(&params, false),
             }),
             _ => Ok(AuthorizeOutcome::Login {
@@ -497,13 +487,7 @@ pub fn consent(
             )));
         }
         if remember {
-            store::grants::put_consent(
-                conn,
-                &session.user_id,
-                &client.id,
-                &granted_scope(&req),
-                now,
-            )?;
+            store::grants::put_consent(conn, &session.user_id, &client.id, &req.scope, now)?;
         }
         Ok(AuthorizeOutcome::Respond(issue(
             ctx, conn, &client, &req, &session, now,

@@ -1600,6 +1600,8 @@ async fn cli_keys_rotate_and_retire() {
     // The only active key cannot be retired; an unknown kid is a user error.
     user_error(&cli.run(&["keys", "retire", &first], None).await);
     user_error(&cli.run(&["keys", "retire", "unknown"], None).await);
+    // A kid is base64url and may start with '-': still a kid, never read as a flag.
+    user_error(&cli.run(&["keys", "retire", "-Zunknown"], None).await);
 
     let rotated = json_out(&cli.run(&["keys", "rotate"], None).await);
     assert_eq!(rotated.as_array().unwrap().len(), 1, "{rotated}");

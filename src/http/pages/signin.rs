@@ -8,6 +8,7 @@
 //! checked by `browser::return_url` when the page is shown and again when it is posted).
 
 use super::views::{scope_in_words, web_url, ConsentPage, FormPostPage, Layout, LoginPage};
+use crate::domain::Scope;
 use crate::http::blocking;
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
 use crate::http::browser::client_ip;
@@ -108,7 +109,7 @@ fn consent_page(
     state: &AppState,
     req: &HttpRequest,
     client: &PageClient,
-    scopes: &[String],
+    scope: &Scope,
     request: &str,
 ) -> HttpResponse {
     let config = &state.ctx.config;
@@ -125,7 +126,7 @@ fn consent_page(
             client_name: &client.name,
             client_uri: web_url(client.client_uri.as_deref()),
             logo_uri: web_url(client.logo_uri.as_deref()),
-            scopes: scopes
+            scopes: scope
                 .iter()
                 .map(|s| scope_in_words(s, &config.api_scope))
                 .collect(),
@@ -162,9 +163,9 @@ fn authorize_outcome(
         ),
         Ok(AuthorizeOutcome::Consent {
             client,
-            scopes,
+            scope,
             request,
-        }) => consent_page(state, req, &client, &scopes, &request),
+        }) => consent_page(state, req, &client, &scope, &request),
     }
 }
 

@@ -22,7 +22,7 @@ pub use response::{
 use super::form::FormParams;
 use super::{ErrorCode, OAuthError};
 use crate::clock::UnixTime;
-use crate::domain::ClientKind;
+use crate::domain::{ClientKind, Scope};
 
 /// What the authorization endpoint needs to know about the client.
 #[derive(Clone, Debug)]
@@ -45,18 +45,12 @@ pub struct AuthorizeRequest {
     pub response_type: ResponseType,
     /// Granted scopes in request order (unknown ones refused; `offline_access` kept only for
     /// hybrid clients allowed offline access, else dropped).
-    pub scopes: Vec<String>,
+    pub scope: Scope,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
-}
-
-impl AuthorizeRequest {
-    pub fn scope(&self) -> String {
-        self.scopes.join(" ")
-    }
 }
 
 /// Exact redirect-URI matching; loopback IP URIs match with any port (RFC 8252 §7.3).
@@ -136,7 +130,7 @@ pub enum Decision {
 pub fn decide(
     req: &AuthorizeRequest,
     sign_in: Option<&SignIn>,
-    consented_scope: Option<&str>,
+    consented_scope: Option<&Scope>,
     now: UnixTime,
 ) -> Decision {
     let fresh_enough = |s: &SignIn| req.max_age.is_none_or(|m| now - s.auth_time <= m);
@@ -151,10 +145,7 @@ pub fn decide(
             Decision::NeedLogin
         };
     }
-    let covered = consented_scope.is_some_and(|granted| {
-        let granted: Vec<&str> = granted.split(' ').collect();
-        req.scopes.iter().all(|s| granted.contains(&s.as_str()))
-    });
+    let covered = consented_scope.is_some_and(|granted| req.scope.is_subset_of(granted));
     if !covered || req.prompt.consent {
         return if req.prompt.none {
             Decision::Refuse(OAuthError::new(

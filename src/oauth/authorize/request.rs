@@ -5,7 +5,8 @@ use super::prompt::{self, Prompt};
 use super::response::{ReplyTo, ResponseRequest, ResponseType};
 use super::scope::granted_scopes;
 use super::{AuthorizeRequest, ClientFacts};
-use crate::domain::ClientKind;
+use crate::domain::scope::OPENID;
+use crate::domain::{ClientKind, Scope};
 use crate::oauth::form::FormParams;
 use crate::oauth::pkce;
 use crate::oauth::{ErrorCode, OAuthError};
@@ -30,8 +31,8 @@ pub fn check_request(
         )));
     }
     let response_type = response.check_type(client).map_err(fail)?;
-    let scopes = granted_scopes(params, client, api_scope).map_err(fail)?;
-    check_id_token(params, response_type, &scopes).map_err(fail)?;
+    let scope = granted_scopes(params, client, api_scope).map_err(fail)?;
+    check_id_token(params, response_type, &scope).map_err(fail)?;
     check_pkce(params, client).map_err(fail)?;
     let prompt = Prompt::read(params).map_err(fail)?;
     let max_age = prompt::max_age(params).map_err(fail)?;
@@ -40,7 +41,7 @@ pub fn check_request(
         client_id: params.get("client_id").unwrap_or("").to_owned(),
         reply: response.reply,
         response_type,
-        scopes,
+        scope,
         nonce: params.get("nonce").map(str::to_owned),
         code_challenge: params.get("code_challenge").map(str::to_owned),
         prompt,
@@ -54,12 +55,12 @@ pub fn check_request(
 fn check_id_token(
     params: &FormParams,
     response_type: ResponseType,
-    scopes: &[String],
+    scope: &Scope,
 ) -> Result<(), OAuthError> {
     if !response_type.id_token {
         return Ok(());
     }
-    if !scopes.iter().any(|s| s == "openid") {
+    if !scope.contains(OPENID) {
         return Err(OAuthError::invalid_request(
             "response_type id_token needs the openid scope",
         ));

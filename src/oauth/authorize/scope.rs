@@ -1,7 +1,8 @@
 //! The scopes an authorization request is granted (RFC 6749 §3.3, OIDC Core §5.4, SPEC §3.3).
 
 use super::ClientFacts;
-use crate::domain::ClientKind;
+use crate::domain::scope::OFFLINE_ACCESS;
+use crate::domain::{ClientKind, Scope};
 use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, OAuthError};
 
@@ -12,19 +13,15 @@ pub(super) fn granted_scopes(
     params: &FormParams,
     client: &ClientFacts,
     api_scope: &str,
-) -> Result<Vec<String>, OAuthError> {
-    let mut scopes: Vec<String> = Vec::new();
-    for s in params
-        .get("scope")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-    {
+) -> Result<Scope, OAuthError> {
+    let requested = Scope::parse(params.get("scope").unwrap_or(""));
+    let mut granted = Scope::default();
+    for s in requested.iter() {
         match s {
             "openid" | "profile" | "email" => {}
             // Refresh tokens only for hybrid clients allowed offline access (SPEC §3.3, §4.4);
             // for any other client the scope is silently not granted.
-            "offline_access" => {
+            OFFLINE_ACCESS => {
                 if !(client.kind == ClientKind::Hybrid && client.allow_offline_access) {
                     continue;
                 }
@@ -37,12 +34,10 @@ pub(super) fn granted_scopes(
                 ))
             }
         }
-        if !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_owned());
-        }
+        granted.insert(s);
     }
-    if scopes.is_empty() {
+    if granted.is_empty() {
         return Err(OAuthError::new(ErrorCode::InvalidScope, "scope is missing"));
     }
-    Ok(scopes)
+    Ok(granted)
 }

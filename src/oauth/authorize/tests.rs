@@ -43,7 +43,7 @@ fn req(prompt: Prompt, max_age: Option<i64>) -> AuthorizeRequest {
             state: Some("s".into()),
         },
         response_type: ResponseType::CODE,
-        scopes: vec!["openid".into(), "ocsapi".into()],
+        scope: Scope::parse("openid ocsapi"),
         nonce: None,
         code_challenge: None,
         prompt,
@@ -71,17 +71,22 @@ fn decisions_follow_session_consent_and_prompt() {
         Decision::NeedConsent
     );
     assert!(
-        matches!(decide(&req(none, None), Some(&s), Some("openid"), 200), Decision::Refuse(e) if e.code == ErrorCode::ConsentRequired)
+        matches!(decide(&req(none, None), Some(&s), Some(&Scope::parse("openid")), 200), Decision::Refuse(e) if e.code == ErrorCode::ConsentRequired)
     );
     assert_eq!(
-        decide(&req(none, None), Some(&s), Some("openid ocsapi"), 200),
+        decide(
+            &req(none, None),
+            Some(&s),
+            Some(&Scope::parse("openid ocsapi")),
+            200
+        ),
         Decision::Issue
     );
     assert_eq!(
         decide(
             &req(Prompt::default(), Some(50)),
             Some(&s),
-            Some("openid ocsapi"),
+            Some(&Scope::parse("openid ocsapi")),
             200
         ),
         Decision::NeedLogin
@@ -91,7 +96,12 @@ fn decisions_follow_session_consent_and_prompt() {
         ..Prompt::default()
     };
     assert_eq!(
-        decide(&req(login, None), Some(&s), Some("openid ocsapi"), 200),
+        decide(
+            &req(login, None),
+            Some(&s),
+            Some(&Scope::parse("openid ocsapi")),
+            200
+        ),
         Decision::NeedLogin
     );
     let consent = Prompt {
@@ -99,7 +109,12 @@ fn decisions_follow_session_consent_and_prompt() {
         ..Prompt::default()
     };
     assert_eq!(
-        decide(&req(consent, None), Some(&s), Some("openid ocsapi"), 200),
+        decide(
+            &req(consent, None),
+            Some(&s),
+            Some(&Scope::parse("openid ocsapi")),
+            200
+        ),
         Decision::NeedConsent
     );
 }
@@ -234,7 +249,11 @@ fn authorization_code_clients_keep_code_and_pkce() {
         ],
     )
     .unwrap();
-    assert_eq!(req.scopes, ["openid", "ocsapi"], "offline_access dropped");
+    assert_eq!(
+        req.scope.to_delimited(),
+        "openid ocsapi",
+        "offline_access dropped"
+    );
 }
 
 #[test]
@@ -259,10 +278,10 @@ fn hybrid_pkce_is_checked_when_sent_and_offline_access_needs_the_setting() {
     )
     .unwrap();
     assert_eq!(s256.code_challenge, Some("a".repeat(43)));
-    assert_eq!(s256.scopes, ["openid", "ocsapi", "offline_access"]);
+    assert_eq!(s256.scope.to_delimited(), "openid ocsapi offline_access");
     let without = client(ClientKind::Hybrid, false, false);
     let req = check(&without, &[("response_type", "code")]).unwrap();
-    assert_eq!(req.scopes, ["openid", "ocsapi"]);
+    assert_eq!(req.scope.to_delimited(), "openid ocsapi");
 }
 
 #[test]
