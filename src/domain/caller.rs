@@ -11,10 +11,21 @@ pub struct Caller {
     pub client_id: ClientId,
     /// The user, for tokens issued to a signed-in user.
     pub user_id: Option<UserId>,
-    /// RoleTypeIds of the built-in roles the token holds.
+    /// RoleTypeIds of the built-in roles held: as the token says until the management API
+    /// replaces them with the caller's current [`Standing`].
     pub role_type_ids: Vec<String>,
     /// The token's `jti`, checked against the revocation list.
     pub token_id: String,
+}
+
+/// What a caller is *now*, read from the database in the unit of work of each management call
+/// (SPEC §3.1: authority is never frozen in the token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// Clients can be disabled; users are always enabled while they exist.
+    pub enabled: bool,
+    /// RoleTypeIds of the built-in roles held now.
+    pub role_type_ids: Vec<String>,
 }
 
 /// Who may perform an operation (SPEC §3 tables).

@@ -12,7 +12,7 @@ pub mod tenant;
 pub mod time;
 pub mod user;
 
-pub use caller::Caller;
+pub use caller::{Caller, Standing};
 pub use client::{Client, ClientKind, ClientSecret, TokenClient};
 pub use grant::{AuthorizationCode, Session};
 pub use ids::{ClientId, RoleId, SecretId, TenantId, UserId};

@@ -145,9 +145,11 @@ pub enum Rule<'a> {
     AdminOrSelfClient(&'a ClientId),
 }
 
-/// Checks that the token was not revoked (RFC 7009), the role matrix, then that the tenant exists.
-/// Another tenant's token gets 403 before anything about that tenant is revealed. Runs inside the
-/// use case's unit of work, so the revocation check costs one indexed read and no extra hop.
+/// Checks that the token was not revoked (RFC 7009), that the caller still exists, is enabled and
+/// holds the role the rule needs *now* (SPEC §3.1: never as frozen in the token), then that the
+/// tenant exists. Another tenant's token gets 403 before anything about that tenant is revealed.
+/// Runs inside the use case's unit of work: the revocation and standing checks cost two indexed
+/// reads and no extra hop, and a change of the caller applies at once on every node.
 pub fn authorize(
     conn: &mut DbConn,
     caller: &Caller,
@@ -164,11 +166,24 @@ pub fn authorize(
             "the token belongs to another tenant".to_owned(),
         ));
     }
+    let standing = match &caller.user_id {
+        Some(user) => crate::store::users::standing(conn, tenant, user)?,
+        None => crate::store::clients::standing(conn, tenant, &caller.client_id)?,
+    };
+    let Some(standing) = standing.filter(|s| s.enabled) else {
+        return Err(ServiceError::Unauthorized(
+            "the caller of this token no longer exists or is disabled".to_owned(),
+        ));
+    };
+    let current = Caller {
+        role_type_ids: standing.role_type_ids,
+        ..caller.clone()
+    };
     let allowed = match rule {
-        Rule::Member => caller.may(tenant, Access::TenantMember),
-        Rule::Admin => caller.may(tenant, Access::TenantAdministrator),
+        Rule::Member => current.may(tenant, Access::TenantMember),
+        Rule::Admin => current.may(tenant, Access::TenantAdministrator),
         Rule::AdminOrSelfClient(client) => {
-            caller.may(tenant, Access::TenantAdministrator) || caller.is_client(tenant, client)
+            current.may(tenant, Access::TenantAdministrator) || current.is_client(tenant, client)
         }
     };
     if !allowed {

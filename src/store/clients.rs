@@ -4,8 +4,8 @@
 use super::schema::{client_origins, client_roles, client_secrets, clients, roles};
 use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
 use crate::domain::{
-    Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, TenantId,
-    TokenClient,
+    Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, Standing,
+    TenantId, TokenClient,
 };
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -413,6 +413,26 @@ pub fn delete_secret(conn: &mut DbConn, client: &ClientId, id: SecretId) -> Stor
 
 // ---------------------------------------------------------------------------------------------
 // The token endpoint's read
+
+/// A client caller's standing now (exists in `tenant`, enabled, built-in roles): one indexed read
+/// per management call (clients by primary key, flat joins to its roles).
+pub fn standing(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &ClientId,
+) -> StoreResult<Option<Standing>> {
+    let rows: Vec<(bool, Option<String>)> = clients::table
+        .filter(clients::id.eq(id.as_str()))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .left_join(client_roles::table)
+        .left_join(roles::table.on(roles::id.eq(client_roles::role_id)))
+        .select((clients::enabled, roles::role_type_id.nullable()))
+        .load(conn)?;
+    Ok(rows.first().map(|(enabled, _)| Standing {
+        enabled: *enabled,
+        role_type_ids: rows.iter().filter_map(|(_, t)| t.clone()).collect(),
+    }))
+}
 
 /// The client's columns in the token endpoint's join.
 type AuthClientColumns = (String, String, String, bool, i64, String, String, bool);

@@ -1,7 +1,8 @@
 //! User rows and their role assignments.
 
-use super::schema::{user_roles, users};
+use super::schema::{roles, user_roles, users};
 use super::{DbConn, StoreResult};
+use crate::domain::caller::Standing;
 use crate::domain::{ListQuery, Page, RoleId, TenantId, User, UserId};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -123,6 +124,26 @@ pub fn get(conn: &mut DbConn, tenant: &TenantId, id: &UserId) -> StoreResult<Opt
         Some(r) => with_roles(conn, vec![r])?.pop(),
         None => None,
     })
+}
+
+/// A user caller's standing now (exists in `tenant`, built-in roles): one indexed read per
+/// management call.
+pub fn standing(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    id: &UserId,
+) -> StoreResult<Option<Standing>> {
+    let rows: Vec<(String, Option<String>)> = users::table
+        .filter(users::id.eq(id.as_str()))
+        .filter(users::tenant_id.eq(tenant.as_str()))
+        .left_join(user_roles::table)
+        .left_join(roles::table.on(roles::id.eq(user_roles::role_id)))
+        .select((users::id, roles::role_type_id.nullable()))
+        .load(conn)?;
+    Ok((!rows.is_empty()).then(|| Standing {
+        enabled: true,
+        role_type_ids: rows.into_iter().filter_map(|(_, t)| t).collect(),
+    }))
 }
 
 /// A user and their password hash, by e-mail (case-insensitive), for sign-in.

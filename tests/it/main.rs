@@ -16,4 +16,5 @@ mod refresh;
 mod signin;
 mod storage;
 mod token;
+mod trust;
 mod webdriver;

@@ -135,21 +135,22 @@ async fn tenant_get_has_the_ocs_shape_for_any_member() {
 }
 
 #[tokio::test]
-async fn tenant_head_is_204_when_it_exists_and_404_or_403_otherwise() {
+async fn tenant_head_is_204_when_it_exists_and_401_or_403_otherwise() {
     let server = TestServer::spawn().await;
     let token = server.member_token().await;
     let r = head(&server.api(""), &token).await;
     assert_eq!(r.status, 204);
     assert!(r.text.is_empty());
 
-    // A valid token of a tenant that does not exist: the caller may know, so 404.
+    // A well-signed token of a tenant that does not exist: its caller does not exist either, and
+    // authority is checked as it is now (SPEC §3.1), so 401 — for HEAD without a body.
     let ghost = uuid::Uuid::new_v4().to_string();
     let ghost_token = signed_token(&server, &ghost, &[TENANT_MEMBER.role_type_id()], None);
     let ghost_url = server.url(&format!("/api/v1/Tenants/{ghost}"));
     let r = head(&ghost_url, &ghost_token).await;
-    assert_eq!(r.status, 404);
+    assert_eq!(r.status, 401);
     assert!(r.text.is_empty(), "HEAD has no body");
-    get(&ghost_url, &ghost_token).await.error(404);
+    get(&ghost_url, &ghost_token).await.error(401);
 
     // Another tenant's id with this tenant's token: 403, for HEAD as for GET.
     let r = head(&ghost_url, &token).await;
