@@ -40,9 +40,14 @@ pub struct AuthorizationCode {
     pub auth_time: UnixTime,
     pub expires_at: UnixTime,
     pub redeemed_at: Option<UnixTime>,
-    /// The access token issued from this code, so a replay can revoke it.
+    /// The access token issued from this code at the token endpoint, so a replay can revoke it.
     pub access_token_jti: Option<String>,
     pub access_token_exp: Option<UnixTime>,
+    /// The access token of a `code token` authorization response, issued with the code.
+    pub front_channel_jti: Option<String>,
+    pub front_channel_exp: Option<UnixTime>,
+    /// The refresh-token family started by redeeming this code.
+    pub refresh_family_id: Option<String>,
 }
 
 /// Lifetime of authorization codes, seconds.

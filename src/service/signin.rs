@@ -4,7 +4,7 @@
 //! ID token and access token in the authorization response itself (OIDC Core §3.3.2.5).
 
 use super::sessions::{live_session, start_session};
-use super::token::issue::{self, AccessGrant};
+use super::token::issue;
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{dummy_password_verify, random_token, sha256_b64url, verify_password};
@@ -138,10 +138,14 @@ fn session_for(
     Ok(live_session(ctx, conn, cookie, now)?.filter(|s| s.tenant_id == client.tenant_id))
 }
 
+/// Parameters of an authorization response, in order.
+type ResponseParams = Vec<(String, String)>;
+
 /// The tokens of the authorization response itself (`code token`, `code id_token`,
 /// `code id_token token`; OIDC Core §3.3.2.5), as response parameters: `access_token`,
 /// `token_type`, `expires_in` for `token`; `id_token` (with `c_hash`, `at_hash` when an access
-/// token goes along, `s_hash` when `state` was sent) for `id_token`.
+/// token goes along, `s_hash` when `state` was sent) for `id_token`. Also returns the access
+/// token's `jti` and `exp`, recorded on the code so that a replay revokes it.
 fn front_channel_tokens(
     ctx: &Context,
     conn: &mut DbConn,
@@ -150,7 +154,7 @@ fn front_channel_tokens(
     session: &Session,
     code: &str,
     now: UnixTime,
-) -> ServiceResult<Vec<(String, String)>> {
+) -> ServiceResult<(ResponseParams, Option<(String, UnixTime)>)> {
     let Some(user) = store::users::get(conn, &client.tenant_id, &session.user_id)? else {
         return Err(OAuthError::new(ErrorCode::AccessDenied, "the user no longer exists").into());
     };
@@ -161,24 +165,19 @@ fn front_channel_tokens(
         auth_time: session.auth_time,
     };
     let mut out = Vec::new();
-    let access_token = if req.response_type.token {
+    let access = if req.response_type.token {
         // Signed exactly like the token endpoint's access tokens.
-        let grant = AccessGrant::for_user(
+        let access = issue::user_access_token(
+            ctx,
             conn,
-            &client.tenant_id,
-            &client.id,
-            client.access_token_lifetime,
+            (&client.tenant_id, &client.id, client.access_token_lifetime),
             scope,
             sign_in,
         )?;
-        let token = issue::access_token(ctx, &grant)?.token;
-        out.push(("access_token".to_owned(), token.clone()));
+        out.push(("access_token".to_owned(), access.token.clone()));
         out.push(("token_type".to_owned(), "Bearer".to_owned()));
-        out.push((
-            "expires_in".to_owned(),
-            client.access_token_lifetime.to_string(),
-        ));
-        Some(token)
+        out.push(("expires_in".to_owned(), access.lifetime.to_string()));
+        Some(access)
     } else {
         None
     };
@@ -197,14 +196,14 @@ fn front_channel_tokens(
                 nonce: req.nonce.as_deref(),
                 iat: now,
                 exp: now + client.access_token_lifetime,
-                access_token: access_token.as_deref(),
+                access_token: access.as_ref().map(|a| a.token.as_str()),
                 code: Some(code),
                 state: req.reply.state.as_deref(),
             },
         )?;
         out.push(("id_token".to_owned(), id_token));
     }
-    Ok(out)
+    Ok((out, access.map(|a| (a.jti, a.exp))))
 }
 
 /// Creates the code (and, for the hybrid response types, the front-channel tokens) and the
@@ -218,6 +217,12 @@ fn issue(
     now: UnixTime,
 ) -> ServiceResult<AuthorizationResponse> {
     let code = random_token(32)?;
+    let (mut params, front_channel) = if req.response_type.returns_token() {
+        front_channel_tokens(ctx, conn, client, req, session, &code, now)?
+    } else {
+        (Vec::new(), None)
+    };
+    let (front_channel_jti, front_channel_exp) = front_channel.unzip();
     store::grants::insert_code(
         conn,
         &AuthorizationCode {
@@ -234,14 +239,12 @@ fn issue(
             redeemed_at: None,
             access_token_jti: None,
             access_token_exp: None,
+            front_channel_jti,
+            front_channel_exp,
+            refresh_family_id: None,
         },
     )?;
     store::grants::touch_session(conn, &session.id_hash, now)?;
-    let mut params = if req.response_type.returns_token() {
-        front_channel_tokens(ctx, conn, client, req, session, &code, now)?
-    } else {
-        Vec::new()
-    };
     params.insert(0, ("code".to_owned(), code));
     Ok(respond(&req.reply, params, &ctx.config.issuer()))
 }

@@ -99,6 +99,9 @@ struct CodeRow {
     redeemed_at: Option<i64>,
     access_token_jti: Option<String>,
     access_token_exp: Option<i64>,
+    front_channel_jti: Option<String>,
+    front_channel_exp: Option<i64>,
+    refresh_family_id: Option<String>,
 }
 
 impl From<CodeRow> for AuthorizationCode {
@@ -117,6 +120,9 @@ impl From<CodeRow> for AuthorizationCode {
             redeemed_at: r.redeemed_at,
             access_token_jti: r.access_token_jti,
             access_token_exp: r.access_token_exp,
+            front_channel_jti: r.front_channel_jti,
+            front_channel_exp: r.front_channel_exp,
+            refresh_family_id: r.refresh_family_id,
         }
     }
 }
@@ -137,6 +143,9 @@ pub fn insert_code(conn: &mut DbConn, c: &AuthorizationCode) -> StoreResult<()> 
             redeemed_at: None,
             access_token_jti: None,
             access_token_exp: None,
+            front_channel_jti: c.front_channel_jti.clone(),
+            front_channel_exp: c.front_channel_exp,
+            refresh_family_id: None,
         })
         .execute(conn)?;
     Ok(())
@@ -163,17 +172,19 @@ pub fn redeem_code(conn: &mut DbConn, code_hash: &str, now: UnixTime) -> StoreRe
     Ok(n == 1)
 }
 
-/// Remembers the access token issued from a code (for replay revocation).
-pub fn record_code_token(
+/// Remembers what the token endpoint issued from a code (for replay revocation).
+pub fn record_code_tokens(
     conn: &mut DbConn,
     code_hash: &str,
     jti: &str,
     exp: UnixTime,
+    refresh_family_id: Option<&str>,
 ) -> StoreResult<()> {
     diesel::update(authorization_codes::table.find(code_hash))
         .set((
             authorization_codes::access_token_jti.eq(jti),
             authorization_codes::access_token_exp.eq(exp),
+            authorization_codes::refresh_family_id.eq(refresh_family_id),
         ))
         .execute(conn)?;
     Ok(())
@@ -216,18 +227,18 @@ pub fn put_consent(
 
 /// Adds an access token's `jti` to the deny list until it would have expired anyway.
 pub fn revoke_jti(conn: &mut DbConn, jti: &str, expires_at: UnixTime) -> StoreResult<()> {
-    let exists: i64 = revoked_tokens::table
-        .filter(revoked_tokens::jti.eq(jti))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        diesel::insert_into(revoked_tokens::table)
-            .values((
-                revoked_tokens::jti.eq(jti),
-                revoked_tokens::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
-    }
+    let row = (
+        revoked_tokens::jti.eq(jti),
+        revoked_tokens::expires_at.eq(expires_at),
+    );
+    let insert = diesel::insert_into(revoked_tokens::table).values(row);
+    // CAUTION: racing code replays revoke the same jti at once; a read-then-insert lets both
+    // insert and the second fail on the key (a 500). The multi-backend has no ON CONFLICT, so
+    // each dialect runs its own "insert unless present".
+    match conn {
+        DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
+        DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
+    };
     Ok(())
 }
 

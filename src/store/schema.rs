@@ -115,6 +115,9 @@ diesel::table! {
         redeemed_at -> Nullable<BigInt>,
         access_token_jti -> Nullable<Text>,
         access_token_exp -> Nullable<BigInt>,
+        front_channel_jti -> Nullable<Text>,
+        front_channel_exp -> Nullable<BigInt>,
+        refresh_family_id -> Nullable<Text>,
     }
 }
 

@@ -579,6 +579,9 @@ pub async fn plant_code(
         redeemed_at: None,
         access_token_jti: None,
         access_token_exp: None,
+        front_channel_jti: None,
+        front_channel_exp: None,
+        refresh_family_id: None,
     };
     tokio::task::spawn_blocking(move || {
         ctx.store

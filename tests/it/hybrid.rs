@@ -6,7 +6,7 @@
 //! code exchanged with the client's secret, `offline_access` and PKCE for hybrid clients. The
 //! browser and page helpers are the sign-in suite's.
 
-use crate::harness::{http, jwt_claims, jwt_header, TestServer};
+use crate::harness::{call, http, jwt_claims, jwt_header, TestServer};
 use crate::signin::{browser, get, pkce, post_consent, post_login, provider, Page, Pkce};
 use base64::Engine;
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreResponseType};
@@ -593,4 +593,106 @@ async fn pkce_is_optional_for_hybrid_clients_but_checked_when_sent() {
     let code = fragment_params(&res, &f.redirect_uri)["code"].clone();
     let (status, body) = f.exchange(&code, Some(&p.verifier)).await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_replayed_code_revokes_every_token_it_produced() {
+    let f = Fixture::new(Flags {
+        offline: true,
+        via_browser: true,
+    })
+    .await;
+    let b = browser();
+    let p = pkce();
+    let url = f.authorize_url(
+        "code token",
+        &p,
+        &[("scope", "openid offline_access ocsapi")],
+    );
+    let params = fragment_params(&f.sign_in_and_allow(&b, &url).await, &f.redirect_uri);
+    let front_channel = params["access_token"].clone();
+    let (status, body) = f.exchange(&params["code"], None).await;
+    assert_eq!(status, 200, "{body}");
+    let back_channel = body["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+    let userinfo = |token: String| {
+        let url = f.server.url("/identity/connect/userinfo");
+        async move {
+            let r = call(http().get(url).bearer_auth(token)).await;
+            r.status
+        }
+    };
+    assert_eq!(userinfo(front_channel.clone()).await, 200);
+    assert_eq!(userinfo(back_channel.clone()).await, 200);
+
+    // The code comes back (stolen, or a client bug): RFC 6749 §4.1.2 — refuse it and revoke all
+    // tokens previously issued from it.
+    let (status, replay) = f.exchange(&params["code"], None).await;
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        userinfo(front_channel).await,
+        401,
+        "the front-channel token"
+    );
+    assert_eq!(
+        userinfo(back_channel).await,
+        401,
+        "the token endpoint's token"
+    );
+    let refreshed = call(
+        http()
+            .post(f.server.token_url())
+            .basic_auth(&f.client_id, Some(&f.secret))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.as_str()),
+            ]),
+    )
+    .await;
+    assert_eq!(
+        (refreshed.status, refreshed.body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the refresh-token family: {}",
+        refreshed.text
+    );
+}
+
+#[tokio::test]
+async fn racing_replays_of_a_code_get_one_token_and_revoke_it() {
+    let f = Fixture::new(Flags::default()).await;
+    let b = browser();
+    let p = pkce();
+    let page = f
+        .sign_in_and_allow(&b, &f.authorize_url("code id_token", &p, &[]))
+        .await;
+    let code = fragment_params(&page, &f.redirect_uri)["code"].clone();
+    // Eight redemptions at once: on PostgreSQL the losers read the code row before the winner
+    // commits, so what the winner issued is only visible to a read after their UPDATE waited.
+    let answers = futures_util::future::join_all((0..8).map(|_| f.exchange(&code, None))).await;
+    let winners: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    for (status, body) in &answers {
+        assert!(
+            *status == 200 || body["error"] == "invalid_grant",
+            "{status} {body}"
+        );
+    }
+    let token = winners[0]["access_token"].as_str().unwrap();
+    let r = call(
+        http()
+            .get(f.server.url("/identity/connect/userinfo"))
+            .bearer_auth(token),
+    )
+    .await;
+    assert_eq!(
+        r.status, 401,
+        "the winner's token is revoked by the replays"
+    );
 }

@@ -9,7 +9,7 @@ use crate::crypto::secrets::sha256_b64url;
 use crate::domain::{AuthorizationCode, ClientKind, TokenClient};
 use crate::oauth::form::FormParams;
 use crate::oauth::{pkce, ErrorCode, OAuthError};
-use crate::store;
+use crate::store::{self, DbConn};
 
 /// Redeems a code for `client` (already authenticated).
 pub(super) fn redeem(
@@ -38,11 +38,7 @@ pub(super) fn redeem(
                 return refused("the code was issued to another client");
             }
             if !store::grants::redeem_code(conn, &hash, now)? {
-                // A replay: the tokens this code produced are revoked (RFC 6749 §4.1.2).
-                if let (Some(jti), Some(exp)) = (&stored.access_token_jti, stored.access_token_exp)
-                {
-                    store::grants::revoke_jti(conn, jti, exp)?;
-                }
+                revoke_what_it_issued(conn, &hash, now)?;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; its tokens are revoked");
                 return refused("the code has already been used");
             }
@@ -65,15 +61,47 @@ pub(super) fn redeem(
                 &stored.scope,
                 stored.nonce.as_deref(),
             )?;
-            store::grants::record_code_token(conn, &hash, &tokens.jti, tokens.exp)?;
             let mut response = tokens.response;
+            let mut family_id = None;
             if refresh::wants_refresh_token(client, &stored.scope) {
                 let family = refresh::new_family(ctx, client, sign_in, &stored.scope);
                 response.refresh_token = Some(refresh::issue(ctx, conn, client, &family)?);
+                family_id = Some(family.family_id);
             }
+            store::grants::record_code_tokens(
+                conn,
+                &hash,
+                &tokens.jti,
+                tokens.exp,
+                family_id.as_deref(),
+            )?;
             Ok(Settled::Done(response))
         })?
         .into_result()
+}
+
+/// A replayed code: everything it produced is revoked (RFC 6749 §4.1.2) — the token endpoint's
+/// access token, the `code token` response's access token and the refresh-token family.
+/// CAUTION: the code row is read again here. On PostgreSQL a racing replay read it before the
+/// winner committed; its conditional UPDATE then waited for that commit, so only a fresh read sees
+/// what the winner issued.
+fn revoke_what_it_issued(conn: &mut DbConn, hash: &str, now: i64) -> ServiceResult<()> {
+    let Some(code) = store::grants::get_code(conn, hash)? else {
+        return Ok(());
+    };
+    let issued = [
+        (&code.access_token_jti, code.access_token_exp),
+        (&code.front_channel_jti, code.front_channel_exp),
+    ];
+    for (jti, exp) in issued {
+        if let (Some(jti), Some(exp)) = (jti, exp) {
+            store::grants::revoke_jti(conn, jti, exp)?;
+        }
+    }
+    if let Some(family) = &code.refresh_family_id {
+        store::refresh::revoke_family(conn, family, now)?;
+    }
+    Ok(())
 }
 
 fn check_code(

@@ -207,6 +207,19 @@ pub fn verify_id_token_hint(ctx: &Context, hint: &str) -> Option<IdTokenClaims> 
         .ok()
 }
 
+/// A signed-in user's access token at a client, given as (tenant, client, token lifetime): the
+/// token endpoint's and the `code token` authorization response's alike.
+pub(crate) fn user_access_token(
+    ctx: &Context,
+    conn: &mut DbConn,
+    (tenant_id, client_id, lifetime): (&TenantId, &ClientId, i64),
+    scope: &Scope,
+    sign_in: SignIn<'_>,
+) -> ServiceResult<AccessToken> {
+    let grant = AccessGrant::for_user(conn, tenant_id, client_id, lifetime, scope, sign_in)?;
+    access_token(ctx, &grant)
+}
+
 /// The token endpoint's answer for a user's sign-in at `client`: the access token, and the ID
 /// token when `openid` was granted. Used by the code and refresh grants.
 pub(crate) fn user_token_response(
@@ -217,15 +230,13 @@ pub(crate) fn user_token_response(
     scope: &Scope,
     nonce: Option<&str>,
 ) -> ServiceResult<UserTokens> {
-    let grant = AccessGrant::for_user(
+    let access = user_access_token(
+        ctx,
         conn,
-        &client.tenant_id,
-        &client.id,
-        client.access_token_lifetime,
+        (&client.tenant_id, &client.id, client.access_token_lifetime),
         scope,
         sign_in,
     )?;
-    let access = access_token(ctx, &grant)?;
     let id_token = if scope.contains(crate::domain::scope::OPENID) {
         let issuer = ctx.config.issuer();
         Some(id_token(
