@@ -7,8 +7,9 @@ use super::{BuiltinRole, ClientId, TenantId, UserId};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
     pub tenant_id: TenantId,
-    /// The client the token was issued to.
-    pub client_id: ClientId,
+    /// The client the token was issued to; `None` for a portal session, which no client acts
+    /// for (so no client is ever the portal user's "Self").
+    pub client_id: Option<ClientId>,
     /// The user, for tokens issued to a signed-in user.
     pub user_id: Option<UserId>,
     /// RoleTypeIds of the built-in roles held: as the token says until the management API
@@ -59,7 +60,7 @@ impl Caller {
 
     /// "Self" for a client resource: the token was issued to that client.
     pub fn is_client(&self, tenant: &TenantId, client: &ClientId) -> bool {
-        self.in_tenant(tenant) && &self.client_id == client
+        self.in_tenant(tenant) && self.client_id.as_ref() == Some(client)
     }
 
     /// "Self" for a user resource: the token's subject is that user.

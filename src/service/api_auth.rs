@@ -26,7 +26,7 @@ pub fn caller_from_bearer(ctx: &Context, token: &str) -> ServiceResult<Caller> {
     };
     Ok(Caller {
         tenant_id: TenantId::parse(&claims.tid).map_err(|_| bad("tid"))?,
-        client_id: ClientId::parse(&claims.client_id).map_err(|_| bad("client_id"))?,
+        client_id: Some(ClientId::parse(&claims.client_id).map_err(|_| bad("client_id"))?),
         user_id,
         role_type_ids: claims.role_type,
         token_id: claims.jti,

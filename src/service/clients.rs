@@ -236,11 +236,8 @@ pub fn create(
                 "Delete clients that are no longer used.",
             ));
         }
-        if store::clients::id_taken(conn, &id)? {
-            return Err(ServiceError::Conflict(format!(
-                "A client with id '{id}' already exists."
-            )));
-        }
+        let taken_in = store::clients::tenant_of(conn, &id)?;
+        validate::new_id("client", id.as_str(), taken_in.as_ref(), tenant)?;
         store::clients::insert(conn, &client)?;
         let secret = if kind.has_secrets() {
             Some(create_secret_row(

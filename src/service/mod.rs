@@ -166,9 +166,10 @@ pub fn authorize(
             "the token belongs to another tenant".to_owned(),
         ));
     }
-    let standing = match &caller.user_id {
-        Some(user) => crate::store::users::standing(conn, tenant, user)?,
-        None => crate::store::clients::standing(conn, tenant, &caller.client_id)?,
+    let standing = match (&caller.user_id, &caller.client_id) {
+        (Some(user), _) => crate::store::users::standing(conn, tenant, user)?,
+        (None, Some(client)) => crate::store::clients::standing(conn, tenant, client)?,
+        (None, None) => None,
     };
     let Some(standing) = standing.filter(|s| s.enabled) else {
         return Err(ServiceError::Unauthorized(

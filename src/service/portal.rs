@@ -7,11 +7,12 @@
 use super::signin::{check_password, PasswordCheck};
 use super::{sessions, validate, Context, ServiceError, ServiceResult};
 use crate::domain::caller::Access;
-use crate::domain::{Caller, ClientId, TenantId};
+use crate::domain::{Caller, TenantId};
 use crate::store;
 
-/// The `client_id` of a portal caller: no client is involved, so the nil GUID (never a real client).
-pub const PORTAL_CLIENT_ID: &str = "00000000-0000-0000-0000-000000000000";
+/// The tenant searched when an e-mail names no single tenant: the nil GUID, never a tenant, so
+/// the password check finds no account and does its dummy work.
+const NO_TENANT: &str = "00000000-0000-0000-0000-000000000000";
 /// The `token_id` of a portal caller. CAUTION: no token carries this id, so it is never on the
 /// revocation list; ending the session is what ends portal access.
 pub const PORTAL_TOKEN_ID: &str = "portal-session";
@@ -45,7 +46,7 @@ pub fn portal_login(
         (None, [only]) => only.clone(),
         // Nobody, or several tenants and no (matching) hint: no account will be found in the nil
         // tenant, so the check below does the dummy verification and counts the failure.
-        _ => TenantId::from_stored(PORTAL_CLIENT_ID.to_owned()),
+        _ => TenantId::from_stored(NO_TENANT.to_owned()),
     };
     Ok(
         match check_password(ctx, &tenant, email, password, client_ip, old_cookie)? {
@@ -80,7 +81,7 @@ pub fn portal_user(ctx: &Context, cookie: Option<&str>) -> ServiceResult<Option<
         let role_type_ids = super::token::issue::role_type_ids_of(conn, &user)?;
         let caller = Caller {
             tenant_id: session.tenant_id.clone(),
-            client_id: ClientId::from_stored(PORTAL_CLIENT_ID.to_owned()),
+            client_id: None,
             user_id: Some(user.id.clone()),
             role_type_ids,
             token_id: PORTAL_TOKEN_ID.to_owned(),

@@ -93,8 +93,9 @@ pub fn update(
                 super::validate::required_text("CompanyName", input.company_name.as_deref())?;
             if let Some(other) = store::tenants::find_by_name(conn, &name)? {
                 if other.id != t.id {
+                    // Names are unique across tenants; say so without revealing who holds it.
                     return Err(ServiceError::Conflict(format!(
-                        "another tenant is named '{name}'"
+                        "the CompanyName '{name}' is not available; choose another"
                     )));
                 }
             }

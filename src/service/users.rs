@@ -145,6 +145,8 @@ pub(crate) fn create_user_rows(
             "Leave Password out for users of an external identity provider.",
         ));
     }
+    let taken_in = store::users::tenant_of(conn, &id)?;
+    validate::new_id("user", id.as_str(), taken_in.as_ref(), tenant)?;
     let roles = store::roles::list(conn, tenant)?;
     let role_ids = match &input.role_ids {
         Some(ids) => validate::role_ids(&roles, ids)?,

@@ -4,7 +4,7 @@
 use super::{ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::domain::client::limits;
-use crate::domain::{BuiltinRole, ListQuery, Role, RoleId};
+use crate::domain::{BuiltinRole, ListQuery, Role, RoleId, TenantId};
 
 /// Default and maximum page size (SPEC §3.1).
 pub const DEFAULT_COUNT: i64 = 100;
@@ -23,6 +23,12 @@ pub fn list_query(
         return Err(ServiceError::bad_request(
             "skip must not be negative.",
             "Send skip=0 or a positive offset.",
+        ));
+    }
+    if skip > i64::from(i32::MAX) {
+        return Err(ServiceError::bad_request(
+            format!("skip must not exceed {} (an int32).", i32::MAX),
+            "Send a skip within the number of items (see the Total-Count header).",
         ));
     }
     if count < 1 {
@@ -56,6 +62,33 @@ pub fn list_query(
         count,
     })
 }
+
+/// Whether a caller-chosen `Id` may be used for a new item of the caller's `tenant`, given the
+/// tenant that already holds it, if any (ids are global). SPEC §8: taken in the caller's own
+/// tenant is a 409 (the caller can see that item); taken in another tenant, or the nil GUID, is
+/// refused like any unusable Id — a 400 that names no tenant.
+pub fn new_id(
+    what: &str,
+    id: &str,
+    taken_in: Option<&TenantId>,
+    tenant: &TenantId,
+) -> ServiceResult<()> {
+    if taken_in == Some(tenant) {
+        return Err(ServiceError::Conflict(format!(
+            "A {what} with id '{id}' already exists."
+        )));
+    }
+    if taken_in.is_some() || id == NIL_GUID {
+        return Err(ServiceError::bad_request(
+            format!("The Id '{id}' cannot be used for a new {what}."),
+            "Leave Id out to have one generated, or choose another GUID.",
+        ));
+    }
+    Ok(())
+}
+
+/// The nil GUID: never an id of anything.
+const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A required, non-blank text of bounded length.
 pub fn required_text(field: &str, value: Option<&str>) -> ServiceResult<String> {

@@ -189,12 +189,14 @@ pub fn delete(conn: &mut DbConn, id: &ClientId) -> StoreResult<()> {
 }
 
 /// Whether any client of any tenant has this id (one id space).
-pub fn id_taken(conn: &mut DbConn, id: &ClientId) -> StoreResult<bool> {
-    let n: i64 = clients::table
-        .filter(clients::id.eq(id.as_str()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// The tenant of the client with this id, if any (client ids are global).
+pub fn tenant_of(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<TenantId>> {
+    let tenant: Option<String> = clients::table
+        .find(id.as_str())
+        .select(clients::tenant_id)
+        .first(conn)
+        .optional()?;
+    Ok(tenant.map(TenantId::from_stored))
 }
 
 /// Clients of all kinds in a tenant (for the 50 000 limit).

@@ -146,6 +146,16 @@ pub fn standing(
     }))
 }
 
+/// The tenant of the user with this id, if any (user ids are global).
+pub fn tenant_of(conn: &mut DbConn, id: &UserId) -> StoreResult<Option<TenantId>> {
+    let tenant: Option<String> = users::table
+        .find(id.as_str())
+        .select(users::tenant_id)
+        .first(conn)
+        .optional()?;
+    Ok(tenant.map(TenantId::from_stored))
+}
+
 /// A user and their password hash, by e-mail (case-insensitive), for sign-in.
 pub fn find_by_email(
     conn: &mut DbConn,

@@ -1361,7 +1361,13 @@ async fn another_tenants_token_is_forbidden_and_sees_nothing_of_this_tenant() {
         json!({"Id": id, "Name": "x", "RoleIds": [other_member]}),
     )
     .await;
-    clash.error_named(409, "Conflict");
+    // Taken in another tenant: refused like any unusable Id, not a 409 that confirms it exists
+    // there (SPEC §8).
+    let e = clash.error_named(400, "Bad request");
+    assert_eq!(
+        e["Reason"],
+        format!("The Id '{id}' cannot be used for a new client.")
+    );
     assert_eq!(
         get(&fx.cc(&format!("/{id}")), &fx.admin).await.body["Name"],
         "ours"

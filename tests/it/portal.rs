@@ -1000,6 +1000,48 @@ async fn a_member_without_the_administrator_role_sees_read_only_pages() {
     }
     // Nothing changed.
     assert_eq!(api_list(&server, "/ClientCredentialClients").await.len(), 1);
+
+    // A client whose id is the nil GUID (the API refuses that id now; an older database may hold
+    // one) is not the portal member's "Self": a portal session acts for no client.
+    let nil = "00000000-0000-0000-0000-000000000000";
+    let ctx = server.ctx.clone();
+    let tenant = server.admin.tenant_id.clone();
+    let role = member.clone();
+    tokio::task::spawn_blocking(move || {
+        use portcullis::domain::{Client, ClientId, ClientKind, RoleId, TenantId};
+        let client = Client {
+            id: ClientId::from_stored(nil.to_owned()),
+            tenant_id: TenantId::from_stored(tenant),
+            kind: ClientKind::ClientCredentials,
+            name: "nil".to_owned(),
+            enabled: true,
+            access_token_lifetime: 3600,
+            tags: Vec::new(),
+            role_ids: vec![RoleId::from_stored(role)],
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            allowed_cors_origins: Vec::new(),
+            client_uri: None,
+            logo_uri: None,
+            allow_offline_access: false,
+            allow_access_tokens_via_browser: false,
+            created: ctx.now(),
+        };
+        ctx.store
+            .write(|c| portcullis::store::clients::insert(c, &client))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let res = submit(
+        &server,
+        &b,
+        &clients,
+        "/portal/clients/secrets/add",
+        &[("type", "cc"), ("id", nil), ("never_expires", "on")],
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.text);
 }
 
 #[tokio::test]

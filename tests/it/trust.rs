@@ -142,3 +142,102 @@ async fn role_claims_in_a_token_grant_nothing_the_caller_does_not_hold() {
         .body;
     assert!(listed.is_array(), "a member may still read: {listed}");
 }
+
+const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
+#[tokio::test]
+async fn new_ids_reveal_no_other_tenant_and_the_nil_guid_is_never_an_id() {
+    let server = TestServer::spawn().await;
+    let admin = server.admin_token().await;
+    let (_, member_role) = admin_and_member_roles(&server).await;
+    let (other_tenant, other_admin) = server.other_tenant().await;
+    let other_url = |path: &str| server.url(&format!("/api/v1/Tenants/{other_tenant}{path}"));
+    let theirs = post(&other_url("/Roles"), &other_admin, json!({"Name": "x"})).await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+    let their_member = get(&other_url("/Roles"), &other_admin)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["RoleTypeId"] == TENANT_MEMBER.role_type_id())
+        .unwrap()["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let their_client = post(
+        &other_url("/ClientCredentialClients"),
+        &other_admin,
+        json!({"Name": "theirs", "RoleIds": [their_member]}),
+    )
+    .await;
+    let their_client = their_client.body["Client"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let their_user = post(
+        &other_url("/Users"),
+        &other_admin,
+        json!({"Email": "u@other.example", "RoleIds": [their_member]}),
+    )
+    .await;
+    assert_eq!(their_user.status, 201, "{}", their_user.text);
+    let their_user = their_user.body["Id"].as_str().unwrap().to_owned();
+
+    let create = |path: &'static str, body: Value| {
+        let (url, admin) = (server.api(path), admin.clone());
+        async move { post(&url, &admin, body).await }
+    };
+    // Taken in another tenant, or the nil GUID: refused like any unusable Id, naming no tenant.
+    for id in [their_client.as_str(), NIL_GUID] {
+        let r = create(
+            "/ClientCredentialClients",
+            json!({"Id": id, "Name": "mine", "RoleIds": [member_role]}),
+        )
+        .await;
+        let e = r.error(400);
+        assert!(
+            !r.text.contains("Other") && !r.text.contains(&other_tenant),
+            "{e}"
+        );
+        assert_eq!(
+            e["Reason"],
+            format!("The Id '{id}' cannot be used for a new client.")
+        );
+    }
+    for id in [their_user.as_str(), NIL_GUID] {
+        let r = create("/Users", json!({"Id": id, "Email": "me@example.com"})).await;
+        let e = r.error(400);
+        assert_eq!(
+            e["Reason"],
+            format!("The Id '{id}' cannot be used for a new user.")
+        );
+    }
+    // Taken in the caller's own tenant, where the caller can see it: 409.
+    let own = &server.admin.admin_client_id;
+    let r = create(
+        "/ClientCredentialClients",
+        json!({"Id": own, "Name": "again", "RoleIds": [member_role]}),
+    )
+    .await;
+    r.error(409);
+
+    // Renaming the tenant to a name another tenant holds: refused without saying who holds it.
+    let r = put(&server.api(""), &admin, json!({"CompanyName": "Other"})).await;
+    let e = r.error(409);
+    assert!(
+        !e["Reason"].as_str().unwrap().contains("another tenant"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn skip_is_an_int32() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let list = |skip: &str| server.api(&format!("/ClientCredentialClients?skip={skip}"));
+    assert_eq!(get(&list("2147483647"), &token).await.status, 200);
+    let r = get(&list("2147483648"), &token).await;
+    let e = r.error(400);
+    assert!(e["Reason"].as_str().unwrap().contains("int32"), "{e}");
+}
