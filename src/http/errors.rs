@@ -148,34 +148,54 @@ struct OAuthErrorBody<'a> {
     error_description: &'a str,
 }
 
-/// Renders a token-endpoint style error (also used by revocation and introspection).
-pub fn oauth_json_error(error: &ServiceError, used_basic: bool) -> HttpResponse {
-    let (status, oauth) = match error {
-        ServiceError::OAuth(e) => {
-            let status = match e.code {
-                ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            (status, e.clone())
-        }
+/// The descriptions of the server-side failures, which each endpoint style words its own way.
+pub struct ServerDescriptions {
+    pub unavailable: &'static str,
+    pub unexpected: &'static str,
+}
+
+/// A service failure as an OAuth error with its status: a refusal as it is (400), a bad request
+/// as `invalid_request` (400); server-side failures are logged (as `endpoint`'s) and become
+/// `temporarily_unavailable` (503) or `server_error` (500).
+pub fn as_oauth_error(
+    error: &ServiceError,
+    endpoint: &str,
+    descriptions: ServerDescriptions,
+) -> (StatusCode, OAuthError) {
+    match error {
+        ServiceError::OAuth(e) => (StatusCode::BAD_REQUEST, e.clone()),
         ServiceError::BadRequest { reason, .. } => (
             StatusCode::BAD_REQUEST,
             OAuthError::invalid_request(reason.clone()),
         ),
         ServiceError::Unavailable(detail) => {
-            tracing::error!(detail, "token endpoint unavailable");
+            tracing::error!(detail, endpoint, "service unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                OAuthError::new(ErrorCode::TemporarilyUnavailable, "try again shortly"),
+                OAuthError::new(ErrorCode::TemporarilyUnavailable, descriptions.unavailable),
             )
         }
         other => {
-            tracing::error!(error = %other, "token endpoint error");
+            tracing::error!(error = %other, endpoint, "unexpected error");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                OAuthError::new(ErrorCode::ServerError, "an unexpected error occurred"),
+                OAuthError::new(ErrorCode::ServerError, descriptions.unexpected),
             )
         }
+    }
+}
+
+/// Renders a token-endpoint style error (also used by revocation and introspection).
+pub fn oauth_json_error(error: &ServiceError, used_basic: bool) -> HttpResponse {
+    let descriptions = ServerDescriptions {
+        unavailable: "try again shortly",
+        unexpected: "an unexpected error occurred",
+    };
+    let (status, oauth) = as_oauth_error(error, "token endpoint", descriptions);
+    // RFC 6749 §5.2: a failed client authentication may answer 401.
+    let status = match oauth.code {
+        ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        _ => status,
     };
     if status.is_client_error() {
         tracing::info!(error = oauth.code.as_str(), description = %oauth.description, "token request refused");

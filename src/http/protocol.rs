@@ -9,7 +9,7 @@ use super::{blocking, cors, AppState};
 use crate::oauth::OAuthError;
 use crate::service::token::{introspect, revoke};
 use crate::service::token::{ClientAnswer, TokenError};
-use crate::service::{userinfo, ServiceError};
+use crate::service::{userinfo, Context, ServiceError};
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -44,10 +44,7 @@ fn is_form(req: &HttpRequest) -> bool {
 
 /// Reads the form body of a token, revocation or introspection request (RFC 6749 §3.2: form
 /// encoded; size limited). A failure is already rendered as a token-style error.
-pub(super) async fn read_form(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<web::Bytes, HttpResponse> {
+async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, HttpResponse> {
     let refuse = |description: &str| {
         oauth_json_error(
             &ServiceError::OAuth(OAuthError::invalid_request(description)),
@@ -70,10 +67,33 @@ fn authorization(req: &HttpRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Serves an endpoint where the client authenticates (token, revocation, introspection): reads
+/// the form, runs `work` with the `Authorization` header and the body in one blocking unit of
+/// work, and renders its answer with [`client_answer`].
+pub(super) async fn client_endpoint<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    work: impl FnOnce(&Context, Option<&str>, &[u8]) -> Result<ClientAnswer<T>, TokenError>
+        + Send
+        + 'static,
+    render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
+    let body = match read_form(req, payload).await {
+        Ok(b) => b,
+        Err(res) => return res,
+    };
+    let origin = cors::request_origin(req);
+    let authorization = authorization(req);
+    let ctx = state.ctx.clone();
+    let result = blocking(move || Ok(work(&ctx, authorization.as_deref(), &body))).await;
+    client_answer(result, origin.as_deref(), render)
+}
+
 /// Renders the result of an endpoint where the client authenticated (token, revocation,
 /// introspection): `render` makes the success response (with `Cache-Control: no-store`), errors
 /// are token-style; CORS headers only for an origin of the authenticated client.
-pub(super) fn client_answer<T>(
+fn client_answer<T>(
     result: Result<Result<ClientAnswer<T>, TokenError>, ServiceError>,
     origin: Option<&str>,
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
@@ -145,15 +165,10 @@ pub async fn revocation(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = match read_form(&req, payload).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let origin = cors::request_origin(&req);
-    let authorization = authorization(&req);
-    let ctx = state.ctx.clone();
-    let result = blocking(move || Ok(revoke::revoke(&ctx, authorization.as_deref(), &body))).await;
-    client_answer(result, origin.as_deref(), |(), res| res.finish())
+    client_endpoint(&state, &req, payload, revoke::revoke, |(), res| {
+        res.finish()
+    })
+    .await
 }
 
 /// `POST /identity/connect/introspect`.
@@ -162,20 +177,12 @@ pub async fn introspect(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = match read_form(&req, payload).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let origin = cors::request_origin(&req);
-    let authorization = authorization(&req);
-    let ctx = state.ctx.clone();
-    let result = blocking(move || {
-        Ok(introspect::introspect(
-            &ctx,
-            authorization.as_deref(),
-            &body,
-        ))
-    })
-    .await;
-    client_answer(result, origin.as_deref(), |answer, res| res.json(answer))
+    client_endpoint(
+        &state,
+        &req,
+        payload,
+        introspect::introspect,
+        |answer, res| res.json(answer),
+    )
+    .await
 }

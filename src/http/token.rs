@@ -2,12 +2,9 @@
 //! gets CORS headers (SPEC §7); the client's origins come with the service's answer, so the hot
 //! path makes no extra read.
 
-use super::errors::oauth_json_error;
-use super::protocol::{client_answer, read_form};
-use super::{cors, AppState};
+use super::protocol::client_endpoint;
+use super::AppState;
 use crate::service::token::exchange;
-use crate::service::ServiceError;
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn token(
@@ -15,28 +12,18 @@ pub async fn token(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = match read_form(&req, payload).await {
-        Ok(b) => b,
-        Err(res) => return res,
+    let metrics = state.metrics.clone();
+    let exchange_counted = move |ctx: &_, authorization: Option<&str>, body: &[u8]| {
+        let result = exchange(ctx, authorization, body);
+        if result.is_ok() {
+            metrics.token_issued();
+        } else {
+            metrics.token_refused();
+        }
+        result
     };
-    let origin = cors::request_origin(&req);
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let ctx = state.ctx.clone();
-    let result = web::block(move || exchange(&ctx, authorization.as_deref(), &body)).await;
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => return oauth_json_error(&ServiceError::Internal(e.to_string()), false),
-    };
-    if result.is_ok() {
-        state.metrics.token_issued();
-    } else {
-        state.metrics.token_refused();
-    }
-    client_answer(Ok(result), origin.as_deref(), |response, res| {
+    client_endpoint(&state, &req, payload, exchange_counted, |response, res| {
         res.json(response)
     })
+    .await
 }

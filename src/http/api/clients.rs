@@ -1,13 +1,12 @@
 //! Client handlers for all three kinds (the kind comes from the route) and client roles.
 
-use super::extract::{json_array_body, json_body, ApiCaller, KindOf, ListParams};
-use super::{listed, tenant_id, views};
+use super::extract::{json_array_body, json_body, run_as, ApiCaller, KindOf, ListParams};
+use super::{created, listed, tenant_id, views};
 use crate::domain::ClientKind;
 use crate::http::errors::ApiError;
-use crate::http::{blocking, AppState};
+use crate::http::AppState;
 use crate::service::clients::{self as svc, parse_client_id, ClientInput};
 use crate::service::ServiceError;
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
@@ -72,15 +71,16 @@ pub(crate) fn multi_status<T: Serialize>(
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<String>,
     params: ListParams,
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let query = params.query()?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let listing = blocking(move || svc::list(&ctx, &caller.0, &tenant, kind, &query)).await?;
+    let listing = run_as(&state, caller, move |ctx, caller| {
+        svc::list(ctx, caller, &tenant, kind, &query)
+    })
+    .await?;
     let data: Vec<_> = listing.page.items.iter().map(views::client).collect();
     Ok(match kind {
         ClientKind::ClientCredentials => {
@@ -93,71 +93,75 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let input: ClientInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
     let t = tenant.clone();
-    let created = blocking(move || svc::create(&ctx, &caller.0, &t, kind, input)).await?;
+    let new = run_as(&state, caller, move |ctx, caller| {
+        svc::create(ctx, caller, &t, kind, input)
+    })
+    .await?;
     let segment = match kind {
         ClientKind::ClientCredentials => "ClientCredentialClients",
         ClientKind::AuthorizationCode => "AuthorizationCodeClients",
         ClientKind::Hybrid => "HybridClients",
     };
-    let location = format!(
-        "{}/api/v1/Tenants/{}/{}/{}",
-        state.ctx.config.public_url, tenant, segment, created.client.id
-    );
-    let mut res = HttpResponse::Created();
-    res.insert_header((header::LOCATION, location));
-    Ok(match &created.secret {
-        Some(secret) => res.json(views::client_created(&created.client, secret)),
-        None => res.json(views::client(&created.client)),
+    let location = format!("{segment}/{}", new.client.id);
+    Ok(match &new.secret {
+        Some(secret) => created(
+            &state,
+            &tenant,
+            &location,
+            views::client_created(&new.client, secret),
+        ),
+        None => created(&state, &tenant, &location, views::client(&new.client)),
     })
 }
 
 pub async fn get(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let c = blocking(move || svc::get(&ctx, &caller.0, &tenant, kind, &client)).await?;
+    let c = run_as(&state, caller, move |ctx, caller| {
+        svc::get(ctx, caller, &tenant, kind, &client)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::client(&c)))
 }
 
 pub async fn update(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
     let input: ClientInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let c = blocking(move || svc::update(&ctx, &caller.0, &tenant, kind, &client, input)).await?;
+    let c = run_as(&state, caller, move |ctx, caller| {
+        svc::update(ctx, caller, &tenant, kind, &client, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::client(&c)))
 }
 
 pub async fn delete(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    blocking(move || svc::delete(&ctx, &caller.0, &tenant, kind, &client)).await?;
+    run_as(&state, caller, move |ctx, caller| {
+        svc::delete(ctx, caller, &tenant, kind, &client)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -167,8 +171,10 @@ pub async fn roles(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let roles = blocking(move || svc::roles(&ctx, &caller.0, &tenant, &client)).await?;
+    let roles = run_as(&state, caller, move |ctx, caller| {
+        svc::roles(ctx, caller, &tenant, &client)
+    })
+    .await?;
     let data: Vec<_> = roles.iter().map(views::role).collect();
     Ok(listed(&data, data.len() as i64))
 }
@@ -203,8 +209,10 @@ pub async fn set_roles(
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
     let ids = role_ref_ids(json_array_body::<Vec<RoleRef>>(payload).await?)?;
-    let ctx = state.ctx.clone();
-    let roles = blocking(move || svc::set_roles(&ctx, &caller.0, &tenant, &client, &ids)).await?;
+    let roles = run_as(&state, caller, move |ctx, caller| {
+        svc::set_roles(ctx, caller, &tenant, &client, &ids)
+    })
+    .await?;
     let data: Vec<_> = roles.iter().map(views::role).collect();
     Ok(HttpResponse::Ok().json(data))
 }

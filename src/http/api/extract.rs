@@ -3,10 +3,10 @@
 
 use super::super::body::{read_body, API_BODY_LIMIT};
 use super::super::errors::ApiError;
-use super::super::AppState;
+use super::super::{blocking, AppState};
 use crate::domain::{Caller, ClientKind, ListQuery};
 use crate::oauth::bearer::presented_bearer;
-use crate::service::{api_auth, validate, ServiceError};
+use crate::service::{api_auth, validate, Context, ServiceError, ServiceResult};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -23,6 +23,16 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(caller(req))
     }
+}
+
+/// Runs one service call as `caller`, in one blocking unit of work.
+pub async fn run_as<T, F>(state: &AppState, caller: ApiCaller, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Context, &Caller) -> ServiceResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let ctx = state.ctx.clone();
+    Ok(blocking(move || work(&ctx, &caller.0)).await?)
 }
 
 fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {

@@ -8,9 +8,11 @@ mod secrets;
 pub mod views;
 
 use super::errors::ApiError;
+use super::AppState;
 use crate::domain::{ClientKind, TenantId};
 use crate::service::ServiceError;
-use actix_web::{guard, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{guard, web, FromRequest, Handler, HttpResponse};
 use serde::Serialize;
 
 pub use extract::{ApiCaller, KindOf, ListParams};
@@ -38,11 +40,30 @@ pub(crate) fn listed<T: Serialize>(items: &[T], total: i64) -> HttpResponse {
         .json(items)
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
+/// What every management API handler answers.
+type Reply = Result<HttpResponse, ApiError>;
+
+/// A 201 with `Location: {public URL}/api/v1/Tenants/{tenant}/{path}` and the new resource.
+pub(crate) fn created(
+    state: &AppState,
+    tenant: &TenantId,
+    path: &str,
+    body: impl Serialize,
+) -> HttpResponse {
+    let public_url = &state.ctx.config.public_url;
+    HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("{public_url}/api/v1/Tenants/{tenant}/{path}"),
+        ))
+        .json(body)
+}
+
+async fn not_found() -> Reply {
     Err(ServiceError::NotFound("Resource".to_owned()).into())
 }
 
-async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn method_not_allowed(req: actix_web::HttpRequest) -> Reply {
     Err(ServiceError::MethodNotAllowed(req.method().to_string()).into())
 }
 
@@ -51,42 +72,59 @@ fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
+/// A resource read with `GET|HEAD`; a collection chains its `POST`, a set of roles its `PUT`.
+fn readable<R, RA>(path: &str, read_handler: R) -> actix_web::Resource
+where
+    R: Handler<RA, Output = Reply>,
+    RA: FromRequest + 'static,
+{
+    resource(path).route(read().to(read_handler))
+}
+
+/// `GET|HEAD`, `PUT` and `DELETE` of one item.
+fn item<G, GA, U, UA, D, DA>(path: &str, get: G, update: U, delete: D) -> actix_web::Resource
+where
+    G: Handler<GA, Output = Reply>,
+    U: Handler<UA, Output = Reply>,
+    D: Handler<DA, Output = Reply>,
+    GA: FromRequest + 'static,
+    UA: FromRequest + 'static,
+    DA: FromRequest + 'static,
+{
+    readable(path, get)
+        .route(web::put().to(update))
+        .route(web::delete().to(delete))
+}
+
 fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
     let scope = web::scope(path)
         .app_data(kind)
         .default_service(web::to(not_found))
-        .service(
-            resource("")
-                .route(read().to(clients::list))
-                .route(web::post().to(clients::create)),
-        )
-        .service(
-            resource("/{client_id}")
-                .route(read().to(clients::get))
-                .route(web::put().to(clients::update))
-                .route(web::delete().to(clients::delete)),
-        );
+        .service(readable("", clients::list).route(web::post().to(clients::create)))
+        .service(item(
+            "/{client_id}",
+            clients::get,
+            clients::update,
+            clients::delete,
+        ));
     let scope = if kind.has_secrets() {
         scope
             .service(
-                resource("/{client_id}/secrets")
-                    .route(read().to(secrets::list))
+                readable("/{client_id}/secrets", secrets::list)
                     .route(web::post().to(secrets::create)),
             )
-            .service(
-                resource("/{client_id}/secrets/{secret_id}")
-                    .route(read().to(secrets::get))
-                    .route(web::put().to(secrets::update))
-                    .route(web::delete().to(secrets::delete)),
-            )
+            .service(item(
+                "/{client_id}/secrets/{secret_id}",
+                secrets::get,
+                secrets::update,
+                secrets::delete,
+            ))
     } else {
         scope
     };
     if kind == ClientKind::ClientCredentials {
         scope.service(
-            resource("/{client_id}/roles")
-                .route(read().to(clients::roles))
-                .route(web::put().to(clients::set_roles)),
+            readable("/{client_id}/roles", clients::roles).route(web::put().to(clients::set_roles)),
         )
     } else {
         scope
@@ -95,6 +133,7 @@ fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
 
 /// Registers the management API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use ClientKind::*;
     cfg.service(
         web::scope("/api/v1/tenants/{tenant_id}")
             .service(
@@ -103,50 +142,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::head().to(people::head_tenant))
                     .route(web::put().to(people::update_tenant)),
             )
-            .service(client_scope(
-                "/clientcredentialclients",
-                ClientKind::ClientCredentials,
-            ))
-            .service(client_scope(
-                "/authorizationcodeclients",
-                ClientKind::AuthorizationCode,
-            ))
-            .service(client_scope("/hybridclients", ClientKind::Hybrid))
+            .service(client_scope("/clientcredentialclients", ClientCredentials))
+            .service(client_scope("/authorizationcodeclients", AuthorizationCode))
+            .service(client_scope("/hybridclients", Hybrid))
             .service(
-                resource("/clients/{client_id}/roles")
-                    .route(read().to(clients::roles))
+                readable("/clients/{client_id}/roles", clients::roles)
                     .route(web::put().to(clients::set_roles)),
             )
             .service(
-                resource("/roles")
-                    .route(read().to(people::list_roles))
-                    .route(web::post().to(people::create_role)),
+                readable("/roles", people::list_roles).route(web::post().to(people::create_role)),
             )
+            .service(item(
+                "/roles/{role_id}",
+                people::get_role,
+                people::update_role,
+                people::delete_role,
+            ))
+            .service(readable("/roles/{role_id}/users", people::role_users))
+            .service(readable(
+                "/roles/{role_id}/clientcredentialclients",
+                people::role_clients,
+            ))
             .service(
-                resource("/roles/{role_id}")
-                    .route(read().to(people::get_role))
-                    .route(web::put().to(people::update_role))
-                    .route(web::delete().to(people::delete_role)),
+                readable("/users", people::list_users).route(web::post().to(people::create_user)),
             )
-            .service(resource("/roles/{role_id}/users").route(read().to(people::role_users)))
+            .service(item(
+                "/users/{user_id}",
+                people::get_user,
+                people::update_user,
+                people::delete_user,
+            ))
             .service(
-                resource("/roles/{role_id}/clientcredentialclients")
-                    .route(read().to(people::role_clients)),
-            )
-            .service(
-                resource("/users")
-                    .route(read().to(people::list_users))
-                    .route(web::post().to(people::create_user)),
-            )
-            .service(
-                resource("/users/{user_id}")
-                    .route(read().to(people::get_user))
-                    .route(web::put().to(people::update_user))
-                    .route(web::delete().to(people::delete_user)),
-            )
-            .service(
-                resource("/users/{user_id}/roles")
-                    .route(read().to(people::user_roles))
+                readable("/users/{user_id}/roles", people::user_roles)
                     .route(web::put().to(people::set_user_roles)),
             )
             .default_service(web::to(not_found)),

@@ -1,14 +1,13 @@
 //! Handlers for the tenant, its roles and its users.
 
 use super::clients::{multi_status, role_ref_ids, RoleRef};
-use super::extract::{json_array_body, json_body, ApiCaller, ListParams};
-use super::{listed, tenant_id, views};
+use super::extract::{json_array_body, json_body, run_as, ApiCaller, ListParams};
+use super::{created, listed, tenant_id, views};
 use crate::http::errors::ApiError;
-use crate::http::{blocking, AppState};
+use crate::http::AppState;
 use crate::service::roles::{self as roles_svc, parse_role_id, RoleInput};
 use crate::service::tenants::{self as tenants_svc, TenantInput};
 use crate::service::users::{self as users_svc, parse_user_id, UserInput};
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -19,8 +18,10 @@ pub async fn get_tenant(
     path: web::Path<String>,
 ) -> Reply {
     let tenant = tenant_id(&path)?;
-    let ctx = state.ctx.clone();
-    let t = blocking(move || tenants_svc::get(&ctx, &caller.0, &tenant)).await?;
+    let t = run_as(&state, caller, move |ctx, caller| {
+        tenants_svc::get(ctx, caller, &tenant)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::tenant(&t)))
 }
 
@@ -31,8 +32,10 @@ pub async fn head_tenant(
     path: web::Path<String>,
 ) -> Reply {
     let tenant = tenant_id(&path)?;
-    let ctx = state.ctx.clone();
-    blocking(move || tenants_svc::get(&ctx, &caller.0, &tenant)).await?;
+    run_as(&state, caller, move |ctx, caller| {
+        tenants_svc::get(ctx, caller, &tenant)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -44,8 +47,10 @@ pub async fn update_tenant(
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let input: TenantInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let t = blocking(move || tenants_svc::update(&ctx, &caller.0, &tenant, input)).await?;
+    let t = run_as(&state, caller, move |ctx, caller| {
+        tenants_svc::update(ctx, caller, &tenant, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::tenant(&t)))
 }
 
@@ -57,17 +62,9 @@ pub async fn list_roles(
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let q = params.query()?;
-    let ctx = state.ctx.clone();
     let role_type = params.role_type_id.clone();
-    let page = blocking(move || {
-        roles_svc::list(
-            &ctx,
-            &caller.0,
-            &tenant,
-            role_type.as_deref(),
-            q.skip,
-            q.count,
-        )
+    let page = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::list(ctx, caller, &tenant, role_type.as_deref(), q.skip, q.count)
     })
     .await?;
     let data: Vec<_> = page.items.iter().map(views::role).collect();
@@ -82,18 +79,13 @@ pub async fn create_role(
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let input: RoleInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
     let t = tenant.clone();
-    let role = blocking(move || roles_svc::create(&ctx, &caller.0, &t, input)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "{}/api/v1/Tenants/{tenant}/Roles/{}",
-                state.ctx.config.public_url, role.id
-            ),
-        ))
-        .json(views::role(&role)))
+    let role = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::create(ctx, caller, &t, input)
+    })
+    .await?;
+    let location = format!("Roles/{}", role.id);
+    Ok(created(&state, &tenant, &location, views::role(&role)))
 }
 
 pub async fn get_role(
@@ -102,8 +94,10 @@ pub async fn get_role(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let r = blocking(move || roles_svc::get(&ctx, &caller.0, &tenant, &role)).await?;
+    let r = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::get(ctx, caller, &tenant, &role)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::role(&r)))
 }
 
@@ -115,8 +109,10 @@ pub async fn update_role(
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
     let input: RoleInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let r = blocking(move || roles_svc::update(&ctx, &caller.0, &tenant, &role, input)).await?;
+    let r = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::update(ctx, caller, &tenant, &role, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::role(&r)))
 }
 
@@ -126,8 +122,10 @@ pub async fn delete_role(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    blocking(move || roles_svc::delete(&ctx, &caller.0, &tenant, &role)).await?;
+    run_as(&state, caller, move |ctx, caller| {
+        roles_svc::delete(ctx, caller, &tenant, &role)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -137,8 +135,10 @@ pub async fn role_users(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let users = blocking(move || roles_svc::users(&ctx, &caller.0, &tenant, &role)).await?;
+    let users = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::users(ctx, caller, &tenant, &role)
+    })
+    .await?;
     let data: Vec<_> = users.iter().map(views::user).collect();
     Ok(listed(&data, data.len() as i64))
 }
@@ -149,8 +149,10 @@ pub async fn role_clients(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let clients = blocking(move || roles_svc::clients(&ctx, &caller.0, &tenant, &role)).await?;
+    let clients = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::clients(ctx, caller, &tenant, &role)
+    })
+    .await?;
     let data: Vec<_> = clients.iter().map(views::client).collect();
     Ok(listed(&data, data.len() as i64))
 }
@@ -163,8 +165,10 @@ pub async fn list_users(
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let q = params.query()?;
-    let ctx = state.ctx.clone();
-    let listing = blocking(move || users_svc::list(&ctx, &caller.0, &tenant, &q)).await?;
+    let listing = run_as(&state, caller, move |ctx, caller| {
+        users_svc::list(ctx, caller, &tenant, &q)
+    })
+    .await?;
     let data: Vec<_> = listing.page.items.iter().map(views::user).collect();
     Ok(multi_status(
         data,
@@ -182,18 +186,13 @@ pub async fn create_user(
 ) -> Reply {
     let tenant = tenant_id(&path)?;
     let input: UserInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
     let t = tenant.clone();
-    let user = blocking(move || users_svc::create(&ctx, &caller.0, &t, input)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "{}/api/v1/Tenants/{tenant}/Users/{}",
-                state.ctx.config.public_url, user.id
-            ),
-        ))
-        .json(views::user(&user)))
+    let user = run_as(&state, caller, move |ctx, caller| {
+        users_svc::create(ctx, caller, &t, input)
+    })
+    .await?;
+    let location = format!("Users/{}", user.id);
+    Ok(created(&state, &tenant, &location, views::user(&user)))
 }
 
 pub async fn get_user(
@@ -202,8 +201,10 @@ pub async fn get_user(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let u = blocking(move || users_svc::get(&ctx, &caller.0, &tenant, &user)).await?;
+    let u = run_as(&state, caller, move |ctx, caller| {
+        users_svc::get(ctx, caller, &tenant, &user)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::user(&u)))
 }
 
@@ -215,8 +216,10 @@ pub async fn update_user(
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
     let input: UserInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let u = blocking(move || users_svc::update(&ctx, &caller.0, &tenant, &user, input)).await?;
+    let u = run_as(&state, caller, move |ctx, caller| {
+        users_svc::update(ctx, caller, &tenant, &user, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::user(&u)))
 }
 
@@ -226,8 +229,10 @@ pub async fn delete_user(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    blocking(move || users_svc::delete(&ctx, &caller.0, &tenant, &user)).await?;
+    run_as(&state, caller, move |ctx, caller| {
+        users_svc::delete(ctx, caller, &tenant, &user)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -237,8 +242,10 @@ pub async fn user_roles(
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
-    let ctx = state.ctx.clone();
-    let roles = blocking(move || users_svc::roles(&ctx, &caller.0, &tenant, &user)).await?;
+    let roles = run_as(&state, caller, move |ctx, caller| {
+        users_svc::roles(ctx, caller, &tenant, &user)
+    })
+    .await?;
     let data: Vec<_> = roles.iter().map(views::role).collect();
     Ok(listed(&data, data.len() as i64))
 }
@@ -251,9 +258,10 @@ pub async fn set_user_roles(
 ) -> Reply {
     let (tenant, user) = (tenant_id(&path.0)?, parse_user_id(&path.1)?);
     let ids = role_ref_ids(json_array_body::<Vec<RoleRef>>(payload).await?)?;
-    let ctx = state.ctx.clone();
-    let roles =
-        blocking(move || users_svc::set_roles(&ctx, &caller.0, &tenant, &user, &ids)).await?;
+    let roles = run_as(&state, caller, move |ctx, caller| {
+        users_svc::set_roles(ctx, caller, &tenant, &user, &ids)
+    })
+    .await?;
     let data: Vec<_> = roles.iter().map(views::role).collect();
     Ok(HttpResponse::Ok().json(data))
 }

@@ -1,13 +1,13 @@
 //! Secret handlers of client-credentials and hybrid clients.
 
-use super::extract::{json_body, ApiCaller, KindOf, ListParams};
-use super::{listed, tenant_id, views};
+use super::extract::{json_body, run_as, ApiCaller, KindOf, ListParams};
+use super::{created, listed, tenant_id, views};
+use crate::domain::{ClientId, TenantId};
 use crate::http::errors::ApiError;
-use crate::http::{blocking, AppState};
+use crate::http::AppState;
 use crate::service::clients::parse_client_id;
 use crate::service::secrets::{self as svc, SecretInput};
 use crate::service::ServiceError;
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -22,20 +22,28 @@ fn secret_id(raw: &str) -> Result<i64, ApiError> {
     })
 }
 
+/// `{tenantId}`, `{clientId}` and `{secretId}` of a secret's path.
+fn secret_path(path: &(String, String, String)) -> Result<(TenantId, ClientId, i64), ApiError> {
+    Ok((
+        tenant_id(&path.0)?,
+        parse_client_id(&path.1)?,
+        secret_id(&path.2)?,
+    ))
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String)>,
     params: ListParams,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
     let q = params.query()?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let (items, total) =
-        blocking(move || svc::list(&ctx, &caller.0, &tenant, kind, &client, q.skip, q.count))
-            .await?;
+    let (items, total) = run_as(&state, caller, move |ctx, caller| {
+        svc::list(ctx, caller, &tenant, kind, &client, q.skip, q.count)
+    })
+    .await?;
     let data: Vec<_> = items.iter().map(views::secret).collect();
     Ok(listed(&data, total))
 }
@@ -43,82 +51,66 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String, String)>,
 ) -> Reply {
-    let (tenant, client, id) = (
-        tenant_id(&path.0)?,
-        parse_client_id(&path.1)?,
-        secret_id(&path.2)?,
-    );
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let s = blocking(move || svc::get(&ctx, &caller.0, &tenant, kind, &client, id)).await?;
+    let (tenant, client, id) = secret_path(&path)?;
+    let s = run_as(&state, caller, move |ctx, caller| {
+        svc::get(ctx, caller, &tenant, kind, &client, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::secret(&s)))
 }
 
 pub async fn create(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
     let (tenant, client) = (tenant_id(&path.0)?, parse_client_id(&path.1)?);
     let input: SecretInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
     let (t, c) = (tenant.clone(), client.clone());
-    let created = blocking(move || svc::create(&ctx, &caller.0, &t, kind, &c, input)).await?;
+    let new = run_as(&state, caller, move |ctx, caller| {
+        svc::create(ctx, caller, &t, kind, &c, input)
+    })
+    .await?;
     let segment = if kind.has_secrets() && kind != crate::domain::ClientKind::Hybrid {
         "ClientCredentialClients"
     } else {
         "HybridClients"
     };
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "{}/api/v1/Tenants/{tenant}/{segment}/{client}/Secrets/{}",
-                state.ctx.config.public_url, created.secret.id
-            ),
-        ))
-        .json(views::new_secret(&created)))
+    let location = format!("{segment}/{client}/Secrets/{}", new.secret.id);
+    Ok(created(&state, &tenant, &location, views::new_secret(&new)))
 }
 
 pub async fn update(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String, String)>,
     payload: web::Payload,
 ) -> Reply {
-    let (tenant, client, id) = (
-        tenant_id(&path.0)?,
-        parse_client_id(&path.1)?,
-        secret_id(&path.2)?,
-    );
+    let (tenant, client, id) = secret_path(&path)?;
     let input: SecretInput = json_body(payload).await?;
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    let s =
-        blocking(move || svc::update(&ctx, &caller.0, &tenant, kind, &client, id, input)).await?;
+    let s = run_as(&state, caller, move |ctx, caller| {
+        svc::update(ctx, caller, &tenant, kind, &client, id, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(views::secret(&s)))
 }
 
 pub async fn delete(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    kind: KindOf,
+    KindOf(kind): KindOf,
     path: web::Path<(String, String, String)>,
 ) -> Reply {
-    let (tenant, client, id) = (
-        tenant_id(&path.0)?,
-        parse_client_id(&path.1)?,
-        secret_id(&path.2)?,
-    );
-    let ctx = state.ctx.clone();
-    let kind = kind.0;
-    blocking(move || svc::delete(&ctx, &caller.0, &tenant, kind, &client, id)).await?;
+    let (tenant, client, id) = secret_path(&path)?;
+    run_as(&state, caller, move |ctx, caller| {
+        svc::delete(ctx, caller, &tenant, kind, &client, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,29 +6,42 @@ use crate::service::secrets::NewSecret;
 use serde::Serialize;
 use serde_json::Value;
 
+/// The properties every client kind has, in their OCS order.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ClientCredentialClientView<'a> {
+pub struct ClientCommon<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub enabled: bool,
     pub access_token_lifetime: i64,
     pub tags: &'a [String],
+}
+
+/// The URLs of a client that signs users in (authorization code and hybrid), which come first.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientUrls<'a> {
+    pub redirect_uris: &'a [String],
+    pub post_logout_redirect_uris: &'a [String],
+    pub client_uri: Option<&'a str>,
+    pub logo_uri: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientCredentialClientView<'a> {
+    #[serde(flatten)]
+    pub common: ClientCommon<'a>,
     pub role_ids: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthorizationCodeClientView<'a> {
-    pub redirect_uris: &'a [String],
-    pub post_logout_redirect_uris: &'a [String],
-    pub client_uri: Option<&'a str>,
-    pub logo_uri: Option<&'a str>,
-    pub id: &'a str,
-    pub name: &'a str,
-    pub enabled: bool,
-    pub access_token_lifetime: i64,
-    pub tags: &'a [String],
+    #[serde(flatten)]
+    pub urls: ClientUrls<'a>,
+    #[serde(flatten)]
+    pub common: ClientCommon<'a>,
     pub allowed_cors_origins: &'a [String],
     pub allow_offline_access: bool,
 }
@@ -36,53 +49,43 @@ pub struct AuthorizationCodeClientView<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct HybridClientView<'a> {
-    pub redirect_uris: &'a [String],
-    pub post_logout_redirect_uris: &'a [String],
-    pub client_uri: Option<&'a str>,
-    pub logo_uri: Option<&'a str>,
-    pub id: &'a str,
-    pub name: &'a str,
-    pub enabled: bool,
-    pub access_token_lifetime: i64,
-    pub tags: &'a [String],
+    #[serde(flatten)]
+    pub urls: ClientUrls<'a>,
+    #[serde(flatten)]
+    pub common: ClientCommon<'a>,
     pub allow_offline_access: bool,
     pub allow_access_tokens_via_browser: bool,
 }
 
 /// A client in the shape of its kind.
 pub fn client(c: &Client) -> Value {
+    let common = ClientCommon {
+        id: c.id.as_str(),
+        name: &c.name,
+        enabled: c.enabled,
+        access_token_lifetime: c.access_token_lifetime,
+        tags: &c.tags,
+    };
+    let urls = ClientUrls {
+        redirect_uris: &c.redirect_uris,
+        post_logout_redirect_uris: &c.post_logout_redirect_uris,
+        client_uri: c.client_uri.as_deref(),
+        logo_uri: c.logo_uri.as_deref(),
+    };
     let v = match c.kind {
         ClientKind::ClientCredentials => serde_json::to_value(ClientCredentialClientView {
-            id: c.id.as_str(),
-            name: &c.name,
-            enabled: c.enabled,
-            access_token_lifetime: c.access_token_lifetime,
-            tags: &c.tags,
+            common,
             role_ids: c.role_ids.iter().map(|r| r.as_str()).collect(),
         }),
         ClientKind::AuthorizationCode => serde_json::to_value(AuthorizationCodeClientView {
-            redirect_uris: &c.redirect_uris,
-            post_logout_redirect_uris: &c.post_logout_redirect_uris,
-            client_uri: c.client_uri.as_deref(),
-            logo_uri: c.logo_uri.as_deref(),
-            id: c.id.as_str(),
-            name: &c.name,
-            enabled: c.enabled,
-            access_token_lifetime: c.access_token_lifetime,
-            tags: &c.tags,
+            urls,
+            common,
             allowed_cors_origins: &c.allowed_cors_origins,
             allow_offline_access: c.allow_offline_access,
         }),
         ClientKind::Hybrid => serde_json::to_value(HybridClientView {
-            redirect_uris: &c.redirect_uris,
-            post_logout_redirect_uris: &c.post_logout_redirect_uris,
-            client_uri: c.client_uri.as_deref(),
-            logo_uri: c.logo_uri.as_deref(),
-            id: c.id.as_str(),
-            name: &c.name,
-            enabled: c.enabled,
-            access_token_lifetime: c.access_token_lifetime,
-            tags: &c.tags,
+            urls,
+            common,
             allow_offline_access: c.allow_offline_access,
             allow_access_tokens_via_browser: c.allow_access_tokens_via_browser,
         }),

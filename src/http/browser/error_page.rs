@@ -6,6 +6,7 @@ use super::csp::page_csp;
 use super::paths::Layout;
 use super::response::{html, page};
 use crate::config::Config;
+use crate::http::errors::{as_oauth_error, ServerDescriptions};
 use crate::http::request_id;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::service::ServiceError;
@@ -82,27 +83,11 @@ pub fn oauth_error_page(config: &Config, error: &OAuthError) -> HttpResponse {
 
 /// A service failure as a page: 400 for bad requests, 503 when the database is away, else 500.
 pub fn service_error_page(config: &Config, error: &ServiceError) -> HttpResponse {
-    let (status, oauth) = match error {
-        ServiceError::OAuth(e) => (StatusCode::BAD_REQUEST, e.clone()),
-        ServiceError::BadRequest { reason, .. } => (
-            StatusCode::BAD_REQUEST,
-            OAuthError::invalid_request(reason.clone()),
-        ),
-        ServiceError::Unavailable(detail) => {
-            tracing::error!(detail, "page: service unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                OAuthError::new(ErrorCode::TemporarilyUnavailable, ""),
-            )
-        }
-        other => {
-            tracing::error!(error = %other, "page: unexpected error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                OAuthError::new(ErrorCode::ServerError, ""),
-            )
-        }
+    let descriptions = ServerDescriptions {
+        unavailable: "",
+        unexpected: "",
     };
+    let (status, oauth) = as_oauth_error(error, "page", descriptions);
     error_page(config, status, sentence_for(oauth.code), &oauth)
 }
 

@@ -8,8 +8,8 @@ mod logout;
 mod signin;
 mod views;
 
-use crate::http::browser::assets;
 use crate::http::browser::error_page::{error_page, GENERIC_SENTENCE};
+use crate::http::browser::{assets, form_page};
 use crate::http::AppState;
 use crate::oauth::OAuthError;
 use actix_web::http::StatusCode;
@@ -17,21 +17,21 @@ use actix_web::{web, HttpResponse};
 
 /// Registers the pages under `/identity`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/connect/authorize")
-            .route(web::get().to(signin::authorize_get))
-            .route(web::post().to(signin::authorize_post)),
-    )
-    .service(
-        web::resource("/connect/endsession")
-            .route(web::get().to(logout::end_session_get))
-            .route(web::post().to(logout::end_session_post)),
-    )
-    .service(
-        web::resource("/account/login")
-            .route(web::get().to(signin::login_form))
-            .route(web::post().to(signin::login)),
-    )
+    cfg.service(form_page(
+        "/connect/authorize",
+        signin::authorize_get,
+        signin::authorize_post,
+    ))
+    .service(form_page(
+        "/connect/endsession",
+        logout::end_session_get,
+        logout::end_session_post,
+    ))
+    .service(form_page(
+        "/account/login",
+        signin::login_form,
+        signin::login,
+    ))
     .route("/account/consent", web::post().to(signin::consent))
     .route("/account/logout", web::post().to(logout::logout))
     .route("/error", web::get().to(error))

@@ -8,7 +8,7 @@ use super::views::{
     AddClientPage, AddSecretPage, ClientDetails, ClientRow, ClientsPage, ConfirmPage, CreatedPage,
     EditClientPage, FieldMessages, Frame, SecretRow, UrlList,
 };
-use super::{all_roles, query_value, role_checks, Portal, PortalResult};
+use super::{all_roles, query_value, role_checks, role_names, Portal, PortalResult};
 use crate::domain::time::format_time;
 use crate::domain::{Client, ClientKind, ClientSecret, Role};
 use crate::http::browser::form::Form;
@@ -62,7 +62,8 @@ fn kind_named(code: &str) -> Kind {
         .unwrap_or(KINDS[0])
 }
 
-/// The Clients page's query for Close: the kind, and the client to show.
+/// The `type` and `id` fields naming one client: the Clients page's query for Close, or the
+/// hidden inputs of a form about that client.
 fn list_query(kind: Kind, id: &str) -> Vec<(String, String)> {
     vec![
         ("type".to_owned(), kind.code.to_owned()),
@@ -161,12 +162,7 @@ fn client_details(c: Client, secrets: SecretsShown, all: &[Role]) -> ClientDetai
         name: c.name.clone(),
         enabled: c.enabled,
         lifetime: c.access_token_lifetime,
-        roles: all
-            .iter()
-            .filter(|r| c.role_ids.contains(&r.id))
-            .map(|r| r.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        roles: role_names(all, &c.role_ids),
         redirect_uris: c.redirect_uris,
         logout_uris: c.post_logout_redirect_uris,
         cors_origins: c.allowed_cors_origins,
@@ -216,28 +212,43 @@ fn default_expiration(state: &AppState) -> String {
         .unwrap_or_default()
 }
 
+/// The Add Secret page, posting to `{root}/clients/{action}` with the `carried` fields; Cancel
+/// goes back to the kind's list (showing `client`, if any). `form` refills the fields.
 fn secret_page(
-    state: &AppState,
-    frame: Frame,
-    action: String,
+    portal: &Portal<'_>,
+    action: &str,
     carried: Vec<(String, String)>,
     form: Option<&Form>,
     errors: FieldMessages,
-    cancel: String,
-) -> AddSecretPage {
-    AddSecretPage {
+    kind: Kind,
+    client: Option<&str>,
+) -> PortalResult {
+    let root = portal.root();
+    portal.render("clients", |frame| AddSecretPage {
         frame,
         heading: "Add Secret",
-        action,
+        action: format!("{root}/clients/{action}"),
         carried,
         description: form
             .map(|f| f.get("description").to_owned())
             .unwrap_or_default(),
         expiration: form
             .map(|f| f.get("expiration").to_owned())
-            .unwrap_or_else(|| default_expiration(state)),
+            .unwrap_or_else(|| default_expiration(portal.state())),
         never_expires: form.is_some_and(|f| f.flag("never_expires")),
         errors,
-        cancel,
-    }
+        cancel: list_url(&root, kind, client),
+    })
+}
+
+/// The checked expiration of the Add Secret fields of `form` (`None`: never expires), or the
+/// messages to show next to them.
+fn secret_expiration(state: &AppState, form: &Form) -> Result<Option<String>, FieldMessages> {
+    portal::check_secret_fields(
+        &state.ctx,
+        form.get("description"),
+        form.get("expiration"),
+        form.flag("never_expires"),
+    )
+    .map_err(|errors| messages(errors, &mut []))
 }

@@ -20,14 +20,14 @@ mod views;
 
 pub use error::PortalError;
 
-use crate::domain::{BuiltinRole, Role};
-use crate::http::browser::assets;
+use crate::domain::{BuiltinRole, Role, RoleId};
 use crate::http::browser::cookies::{session_removal, session_value};
 use crate::http::browser::csp::portal_csp;
 use crate::http::browser::csrf::csrf_for_form;
 use crate::http::browser::form::{read_form, Form};
 use crate::http::browser::paths::{portal_login_url, portal_root, Layout};
 use crate::http::browser::response::{html, page, redirect};
+use crate::http::browser::{assets, form_page};
 use crate::http::{blocking, AppState};
 use crate::service::portal::{self, PortalUser};
 use crate::service::roles;
@@ -50,43 +50,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/static/portal.css", web::get().to(assets::portal_css))
             .route("/static/portal.js", web::get().to(assets::portal_js))
             .route("/clients", web::get().to(clients::list))
-            .service(
-                web::resource("/clients/add")
-                    .route(web::get().to(clients::add_form))
-                    .route(web::post().to(clients::add)),
-            )
-            .service(
-                web::resource("/clients/edit")
-                    .route(web::get().to(clients::edit_form))
-                    .route(web::post().to(clients::edit)),
-            )
-            .service(
-                web::resource("/clients/delete")
-                    .route(web::get().to(clients::delete_form))
-                    .route(web::post().to(clients::delete)),
-            )
-            .service(
-                web::resource("/clients/secrets/add")
-                    .route(web::get().to(clients::secret_form))
-                    .route(web::post().to(clients::add_secret)),
-            )
+            .service(form_page("/clients/add", clients::add_form, clients::add))
+            .service(form_page(
+                "/clients/edit",
+                clients::edit_form,
+                clients::edit,
+            ))
+            .service(form_page(
+                "/clients/delete",
+                clients::delete_form,
+                clients::delete,
+            ))
+            .service(form_page(
+                "/clients/secrets/add",
+                clients::secret_form,
+                clients::add_secret,
+            ))
             .route(
                 "/clients/secrets/remove",
                 web::post().to(clients::remove_secret),
             )
             .route("/users", web::get().to(people::users))
-            .service(
-                web::resource("/users/add")
-                    .route(web::get().to(people::add_user_form))
-                    .route(web::post().to(people::add_user)),
-            )
+            .service(form_page(
+                "/users/add",
+                people::add_user_form,
+                people::add_user,
+            ))
             .route("/users/remove", web::post().to(people::remove_user))
             .route("/roles", web::get().to(people::roles))
-            .service(
-                web::resource("/roles/add")
-                    .route(web::get().to(people::add_role_form))
-                    .route(web::post().to(people::add_role)),
-            ),
+            .service(form_page(
+                "/roles/add",
+                people::add_role_form,
+                people::add_role,
+            )),
     );
 }
 
@@ -147,11 +143,15 @@ impl<'a> Portal<'a> {
         state: &'a AppState,
         req: &'a HttpRequest,
     ) -> Result<Portal<'a>, PortalError> {
-        let portal = Portal::signed_in(state, req).await?;
-        if portal.user.is_admin {
-            Ok(portal)
+        Portal::signed_in(state, req).await?.administrator()
+    }
+
+    /// This portal request, if its user is a Tenant Administrator.
+    fn administrator(self) -> Result<Self, PortalError> {
+        if self.user.is_admin {
+            Ok(self)
         } else {
-            Err(portal.fail(ServiceError::Forbidden(
+            Err(self.fail(ServiceError::Forbidden(
                 "this operation needs the Tenant Administrator role".to_owned(),
             )))
         }
@@ -176,12 +176,7 @@ impl<'a> Portal<'a> {
         payload: web::Payload,
     ) -> Result<(Portal<'a>, Form), PortalError> {
         let (portal, form) = Portal::form(state, req, payload).await?;
-        if !portal.user.is_admin {
-            return Err(portal.fail(ServiceError::Forbidden(
-                "this operation needs the Tenant Administrator role".to_owned(),
-            )));
-        }
-        Ok((portal, form))
+        Ok((portal.administrator()?, form))
     }
 
     pub(super) fn state(&self) -> &AppState {
@@ -260,6 +255,15 @@ impl<'a> Portal<'a> {
 /// Every role of the user's tenant.
 pub(super) fn all_roles(ctx: &Context, user: &PortalUser) -> ServiceResult<Vec<Role>> {
     Ok(roles::list(ctx, &user.caller, &user.caller.tenant_id, None, 0, 1000)?.items)
+}
+
+/// The names of those of `all` roles whose ids are in `ids`, as the Details regions list them.
+pub(super) fn role_names(all: &[Role], ids: &[RoleId]) -> String {
+    all.iter()
+        .filter(|r| ids.contains(&r.id))
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_member_role(r: &Role) -> bool {

@@ -2,7 +2,7 @@
 //! through `service::users` and `service::roles` with the portal user's `Caller`.
 
 use super::views::{AddRolePage, AddUserPage, RoleRow, RolesPage, UserDetails, UserRow, UsersPage};
-use super::{all_roles, query_value, role_checks, Portal, PortalResult};
+use super::{all_roles, query_value, role_checks, role_names, Portal, PortalError, PortalResult};
 use crate::domain::User;
 use crate::http::AppState;
 use crate::service::roles::{self, RoleInput};
@@ -12,6 +12,15 @@ use actix_web::{web, HttpRequest};
 
 fn display_name(u: &User) -> String {
     u.name.clone().unwrap_or_default()
+}
+
+/// The message an Add form shows again for a bad or taken value; any other failure is the
+/// portal's error page.
+fn field_refusal(portal: &Portal<'_>, error: ServiceError) -> Result<String, PortalError> {
+    match error {
+        ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason) => Ok(reason),
+        e => Err(portal.fail(e)),
+    }
 }
 
 /// `GET /portal/users[?id=<user id>]`.
@@ -51,12 +60,7 @@ pub(super) async fn users(state: web::Data<AppState>, req: HttpRequest) -> Porta
             id: u.id.as_str().to_owned(),
             name: display_name(&u),
             email: u.email.clone(),
-            roles: roles
-                .iter()
-                .filter(|r| u.role_ids.contains(&r.id))
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            roles: role_names(&roles, &u.role_ids),
         }),
     })
 }
@@ -109,10 +113,7 @@ pub(super) async fn add_user(
         .await;
     match created {
         Ok(u) => portal.redirect(&format!("/users?id={}", u.id.as_str())),
-        Err(ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason)) => {
-            user_form(&portal, fields, Some(reason)).await
-        }
-        Err(e) => Err(portal.fail(e)),
+        Err(e) => user_form(&portal, fields, Some(field_refusal(&portal, e)?)).await,
     }
 }
 
@@ -190,9 +191,6 @@ pub(super) async fn add_role(
         .await;
     match created {
         Ok(_) => portal.redirect("/roles"),
-        Err(ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason)) => {
-            role_form(&portal, fields, Some(reason))
-        }
-        Err(e) => Err(portal.fail(e)),
+        Err(e) => role_form(&portal, fields, Some(field_refusal(&portal, e)?)),
     }
 }

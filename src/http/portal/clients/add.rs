@@ -283,20 +283,12 @@ pub(in crate::http::portal) async fn add(
     }
     let mut input = f.input();
     if is_cc {
-        let checked = portal::check_secret_fields(
-            &state.ctx,
-            form.get("description"),
-            form.get("expiration"),
-            form.flag("never_expires"),
-        );
-        match checked {
+        match secret_expiration(&state, &form) {
             Ok(expiration) => {
                 input.secret_description = Some(form.get("description").to_owned());
                 input.secret_expiration_date = expiration;
             }
-            Err(errors) => {
-                return secret_step(&portal, &f, Some(&form), messages(errors, &mut []));
-            }
+            Err(m) => return secret_step(&portal, &f, Some(&form), m),
         }
     }
     let kind = f.kind;
@@ -333,16 +325,5 @@ fn secret_step(
     form: Option<&Form>,
     errors: FieldMessages,
 ) -> PortalResult {
-    let root = portal.root();
-    portal.render("clients", |frame| {
-        secret_page(
-            portal.state(),
-            frame,
-            format!("{root}/clients/add"),
-            f.carried(),
-            form,
-            errors,
-            list_url(&root, f.kind, None),
-        )
-    })
+    secret_page(portal, "add", f.carried(), form, errors, f.kind, None)
 }

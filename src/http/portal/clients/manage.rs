@@ -1,9 +1,11 @@
 //! Edit, Delete, Add Secret and Remove of an existing client.
 
 use super::*;
+use crate::domain::ClientId;
+use crate::http::portal::PortalError;
 
 /// The client named by `type` and `id` (query or form).
-fn target(kind: &str, id: &str) -> Result<(Kind, crate::domain::ClientId), ServiceError> {
+fn target(kind: &str, id: &str) -> Result<(Kind, ClientId), ServiceError> {
     Ok((kind_named(kind), clients::parse_client_id(id)?))
 }
 
@@ -32,20 +34,36 @@ fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
     }
 }
 
-/// The client named by the `type` and `id` of the query.
-fn query_target(req: &HttpRequest) -> Result<(Kind, crate::domain::ClientId), ServiceError> {
+/// The client named by the `type` and `id` of the query; a bad id is the portal's error page.
+fn query_target(portal: &Portal<'_>) -> Result<(Kind, ClientId), PortalError> {
     target(
-        &query_value(req, "type").unwrap_or_default(),
-        &query_value(req, "id").unwrap_or_default(),
+        &query_value(portal.req, "type").unwrap_or_default(),
+        &query_value(portal.req, "id").unwrap_or_default(),
     )
+    .map_err(|e| portal.fail(e))
 }
 
-/// The `type` and `id` fields of a form that names one client, as carried hidden.
-fn carried_target(kind: Kind, id: &str) -> Vec<(String, String)> {
-    vec![
-        ("type".to_owned(), kind.code.to_owned()),
-        ("id".to_owned(), id.to_owned()),
-    ]
+/// The client named by the `type` and `id` fields of a form.
+fn form_target(portal: &Portal<'_>, form: &Form) -> Result<(Kind, ClientId), PortalError> {
+    target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))
+}
+
+/// The client named by the query, as the portal user may see it, with its kind and id.
+async fn queried_client(portal: &Portal<'_>) -> Result<(Kind, ClientId, Client), PortalError> {
+    let (kind, id) = query_target(portal)?;
+    let lookup = id.clone();
+    let client = portal
+        .run(move |ctx, user| {
+            clients::get(
+                ctx,
+                &user.caller,
+                &user.caller.tenant_id,
+                kind.kind,
+                &lookup,
+            )
+        })
+        .await?;
+    Ok((kind, id, client))
 }
 
 /// `GET /portal/clients/edit?type=&id=`.
@@ -54,12 +72,7 @@ pub(in crate::http::portal) async fn edit_form(
     req: HttpRequest,
 ) -> PortalResult {
     let portal = Portal::admin(&state, &req).await?;
-    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
-    let client = portal
-        .run(move |ctx, user| {
-            clients::get(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
-        })
-        .await?;
+    let (kind, _, client) = queried_client(&portal).await?;
     portal.render("clients", |frame| edit_page(frame, kind, &client))
 }
 
@@ -106,7 +119,7 @@ pub(in crate::http::portal) async fn edit(
     payload: web::Payload,
 ) -> PortalResult {
     let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
-    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    let (kind, id) = form_target(&portal, &form)?;
     let (input, errors) = edited_input(kind, &form);
     let errors = if errors.is_empty() {
         let target = id.clone();
@@ -155,26 +168,14 @@ pub(in crate::http::portal) async fn delete_form(
     req: HttpRequest,
 ) -> PortalResult {
     let portal = Portal::admin(&state, &req).await?;
-    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
-    let lookup = id.clone();
-    let client = portal
-        .run(move |ctx, user| {
-            clients::get(
-                ctx,
-                &user.caller,
-                &user.caller.tenant_id,
-                kind.kind,
-                &lookup,
-            )
-        })
-        .await?;
+    let (kind, id, client) = queried_client(&portal).await?;
     let root = portal.root();
     portal.render("clients", |frame| ConfirmPage {
         frame,
         heading: format!("Delete {}?", client.name),
         sentence: "The client and its secrets are deleted at once; applications using it can no longer get tokens.".to_owned(),
         action: format!("{root}/clients/delete"),
-        carried: carried_target(kind, id.as_str()),
+        carried: list_query(kind, id.as_str()),
         button: "Delete",
         cancel: list_url(&root, kind, Some(id.as_str())),
     })
@@ -187,7 +188,7 @@ pub(in crate::http::portal) async fn delete(
     payload: web::Payload,
 ) -> PortalResult {
     let (portal, form) = Portal::form(&state, &req, payload).await?;
-    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    let (kind, id) = form_target(&portal, &form)?;
     portal
         .run(move |ctx, user| {
             clients::delete(ctx, &user.caller, &user.caller.tenant_id, kind.kind, &id)
@@ -202,19 +203,18 @@ pub(in crate::http::portal) async fn secret_form(
     req: HttpRequest,
 ) -> PortalResult {
     let portal = Portal::admin(&state, &req).await?;
-    let (kind, id) = query_target(&req).map_err(|e| portal.fail(e))?;
-    let root = portal.root();
-    portal.render("clients", |frame| {
-        secret_page(
-            &state,
-            frame,
-            format!("{root}/clients/secrets/add"),
-            carried_target(kind, id.as_str()),
-            None,
-            FieldMessages::default(),
-            list_url(&root, kind, Some(id.as_str())),
-        )
-    })
+    let (kind, id) = query_target(&portal)?;
+    let carried = list_query(kind, id.as_str());
+    let errors = FieldMessages::default();
+    secret_page(
+        &portal,
+        "secrets/add",
+        carried,
+        None,
+        errors,
+        kind,
+        Some(id.as_str()),
+    )
 }
 
 /// `POST /portal/clients/secrets/add`: the value is shown once, in this response.
@@ -224,34 +224,26 @@ pub(in crate::http::portal) async fn add_secret(
     payload: web::Payload,
 ) -> PortalResult {
     let (portal, form) = Portal::form(&state, &req, payload).await?;
-    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
-    let root = portal.root();
+    let (kind, id) = form_target(&portal, &form)?;
     let again = |errors: FieldMessages| {
-        portal.render("clients", |frame| {
-            secret_page(
-                &state,
-                frame,
-                format!("{root}/clients/secrets/add"),
-                carried_target(kind, id.as_str()),
-                Some(&form),
-                errors,
-                list_url(&root, kind, Some(id.as_str())),
-            )
-        })
+        let carried = list_query(kind, id.as_str());
+        secret_page(
+            &portal,
+            "secrets/add",
+            carried,
+            Some(&form),
+            errors,
+            kind,
+            Some(id.as_str()),
+        )
     };
-    let never = form.flag("never_expires");
-    let expiration = match portal::check_secret_fields(
-        &state.ctx,
-        form.get("description"),
-        form.get("expiration"),
-        never,
-    ) {
+    let expiration = match secret_expiration(&state, &form) {
         Ok(e) => e,
-        Err(errors) => return again(messages(errors, &mut [])),
+        Err(m) => return again(m),
     };
     let input = SecretInput {
         expiration,
-        expires: Some(!never),
+        expires: Some(!form.flag("never_expires")),
         description: Some(form.get("description").to_owned()),
     };
     let lookup = id.clone();
@@ -290,7 +282,7 @@ pub(in crate::http::portal) async fn remove_secret(
     payload: web::Payload,
 ) -> PortalResult {
     let (portal, form) = Portal::form(&state, &req, payload).await?;
-    let (kind, id) = target(form.get("type"), form.get("id")).map_err(|e| portal.fail(e))?;
+    let (kind, id) = form_target(&portal, &form)?;
     let Ok(secret) = form.get("secret").trim().parse::<i64>() else {
         return Err(portal.fail(ServiceError::NotFound("Secret".to_owned())));
     };
