@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::service::keys::{KeyCache, REFRESH_INTERVAL_SECS};
-use crate::service::Context;
+use crate::service::{Context, PasswordWork};
 use crate::store::Store;
 use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
@@ -21,6 +21,8 @@ pub enum StartError {
     Keys(#[from] crate::crypto::CryptoError),
     #[error("http server: {0}")]
     Io(#[from] std::io::Error),
+    #[error("password threads: {0}")]
+    Passwords(String),
 }
 
 /// Opens the database (applying migrations) and the key directory.
@@ -28,11 +30,14 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
     let store = Store::open(&config.database_url, 16)?;
     store.migrate()?;
     let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
+    let passwords = PasswordWork::start(PasswordWork::default_limit())
+        .map_err(|e| StartError::Passwords(e.to_string()))?;
     Ok(Context {
         config: Arc::new(config),
         store,
         clock,
         keys: Arc::new(keys),
+        passwords: Arc::new(passwords),
     })
 }
 
@@ -61,6 +66,7 @@ pub fn server(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(middleware::from_fn(http::retry_after::middleware))
             .wrap(middleware::from_fn(http::request_id::middleware))
             .configure(http::routes)
     })

@@ -3,6 +3,7 @@
 
 use crate::crypto::keys::SigningAlg;
 use clap::Args;
+use ipnet::IpNet;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -48,6 +49,10 @@ pub struct ConfigArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "PORTCULLIS_WORKERS")]
     pub workers: Option<usize>,
+    /// Comma-separated addresses or CIDRs of reverse proxies whose `X-Forwarded-For` /
+    /// `Forwarded` headers name the client (default: none; the socket peer is the client).
+    #[arg(long, global = true, env = "PORTCULLIS_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
 }
 
 /// The same settings in a TOML file, with snake_case keys.
@@ -66,6 +71,7 @@ struct FileConfig {
     access_token_alg: Option<String>,
     log: Option<String>,
     workers: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// SameSite attribute of the session cookie.
@@ -98,6 +104,8 @@ pub struct Config {
     pub access_token_alg: SigningAlg,
     pub log_format: LogFormat,
     pub workers: Option<usize>,
+    /// Reverse proxies believed about the client address (SPEC §8).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// A setting is malformed; the message names it.
@@ -225,8 +233,35 @@ impl Config {
             access_token_alg,
             log_format,
             workers: args.workers.or(file.workers),
+            trusted_proxies: trusted_proxies(args, file.trusted_proxies)?,
         })
     }
+}
+
+/// The trusted proxies from the flag/environment (comma-separated) or the file (a list); a plain
+/// address counts as a one-address network.
+fn trusted_proxies(
+    args: &ConfigArgs,
+    file: Option<Vec<String>>,
+) -> Result<Vec<IpNet>, ConfigError> {
+    let listed: Vec<String> = match &args.trusted_proxies {
+        Some(text) => text.split(',').map(str::to_owned).collect(),
+        None => file.unwrap_or_default(),
+    };
+    listed
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "trusted proxy '{s}' is not an IP address or CIDR (e.g. 10.0.0.0/8)"
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod body;
 pub mod browser;
+pub mod client_address;
 pub mod cors;
 pub mod discovery;
 pub mod errors;
@@ -12,6 +13,7 @@ pub mod pages;
 pub mod portal;
 pub mod protocol;
 pub mod request_id;
+pub mod retry_after;
 pub mod token;
 
 use crate::service::{Context, ServiceError};

@@ -6,8 +6,10 @@ pub mod api_auth;
 pub mod bootstrap;
 pub mod clients;
 pub mod cors;
+pub mod credentials;
 pub mod keys;
 pub mod logout;
+pub mod passwords;
 pub mod portal;
 pub mod roles;
 pub mod secrets;
@@ -29,6 +31,7 @@ use crate::store::{DbConn, Store, StoreError};
 use std::sync::Arc;
 
 pub use keys::KeyCache;
+pub use passwords::PasswordWork;
 
 /// Everything a use case needs; shared by all requests (cheap to clone).
 #[derive(Clone)]
@@ -37,6 +40,8 @@ pub struct Context {
     pub store: Store,
     pub clock: Clock,
     pub keys: Arc<KeyCache>,
+    /// The password threads: argon2 never runs on the blocking pool, and only so much at once.
+    pub passwords: Arc<PasswordWork>,
 }
 
 impl Context {

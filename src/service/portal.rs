@@ -4,7 +4,7 @@
 //! validation, limits and messages), and the per-field checks of the portal's forms, which call
 //! the same `validate` rules so the message can stand next to the field it concerns.
 
-use super::signin::{check_password, PasswordCheck};
+use super::credentials::{check_password, PasswordCheck};
 use super::{sessions, validate, Context, ServiceError, ServiceResult};
 use crate::domain::caller::Access;
 use crate::domain::{Caller, TenantId};
@@ -22,8 +22,9 @@ pub const PORTAL_TOKEN_ID: &str = "portal-session";
 pub enum PortalLogin {
     /// Signed in: set this session cookie value.
     SignedIn { cookie: String },
-    /// Show the login page again with this message.
-    Retry { message: String },
+    /// Show the login page again with this message; `slow_down`: answer only after a pause
+    /// (the account is under attack, SPEC §8).
+    Retry { message: String, slow_down: bool },
 }
 
 /// Signs in to the portal. The tenant is the one whose account has this e-mail; when several
@@ -51,7 +52,9 @@ pub fn portal_login(
     Ok(
         match check_password(ctx, &tenant, email, password, client_ip, old_cookie)? {
             PasswordCheck::SignedIn { cookie } => PortalLogin::SignedIn { cookie },
-            PasswordCheck::Refused { message } => PortalLogin::Retry { message },
+            PasswordCheck::Refused { message, slow_down } => {
+                PortalLogin::Retry { message, slow_down }
+            }
         },
     )
 }

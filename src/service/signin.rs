@@ -3,13 +3,14 @@
 //! travels between the pages as its urlencoded parameters. The hybrid response types get their
 //! ID token and access token in the authorization response itself (OIDC Core §3.3.2.5).
 
-use super::sessions::{live_session, start_session};
+use super::credentials::{check_password, PasswordCheck};
+use super::sessions::live_session;
 use super::token::issue;
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
-use crate::crypto::secrets::{dummy_password_verify, random_token, sha256_b64url, verify_password};
+use crate::crypto::secrets::{random_token, sha256_b64url};
 use crate::domain::grant::CODE_LIFETIME;
-use crate::domain::{AuthorizationCode, Client, ClientId, Scope, Session, TenantId};
+use crate::domain::{AuthorizationCode, Client, ClientId, Scope, Session};
 use crate::oauth::authorize::{
     check_client, check_request, decide, respond, respond_error, AuthorizationResponse,
     AuthorizeRequest, ClientFacts, Decision, SignIn,
@@ -63,15 +64,12 @@ pub enum LoginOutcome {
         username: String,
         request: String,
         message: String,
+        /// Answer only after a pause: the account is under attack (SPEC §8).
+        slow_down: bool,
     },
 }
 
-/// Failed logins allowed before back-off starts (SPEC §8).
-const FREE_FAILURES: i64 = 5;
-/// Longest back-off, seconds.
-const MAX_BACKOFF: i64 = 900;
-/// The one message for a wrong e-mail or password.
-pub const INVALID_LOGIN: &str = "Invalid email or password.";
+pub use super::credentials::INVALID_LOGIN;
 
 fn page_client(c: &Client) -> PageClient {
     PageClient {
@@ -319,21 +317,6 @@ pub fn authorize(
     })
 }
 
-fn throttle_keys(tenant: &str, email: &str, ip: &str) -> [String; 2] {
-    [
-        format!("acct:{tenant}:{}", email.trim().to_lowercase()),
-        format!("ip:{ip}"),
-    ]
-}
-
-fn backoff(failures: i64) -> i64 {
-    if failures < FREE_FAILURES {
-        0
-    } else {
-        (1_i64 << (failures - FREE_FAILURES).min(10)).min(MAX_BACKOFF)
-    }
-}
-
 /// `POST /identity/account/login`.
 pub fn login(
     ctx: &Context,
@@ -356,11 +339,12 @@ pub fn login(
             )))
         }
     };
-    let retry = |message: String| LoginOutcome::Retry {
+    let retry = |message: String, slow_down: bool| LoginOutcome::Retry {
         client: page_client(&client),
         username: username.to_owned(),
         request: request.to_owned(),
         message,
+        slow_down,
     };
     match check_password(
         ctx,
@@ -378,81 +362,8 @@ pub fn login(
                 carried(&params, true)
             ),
         }),
-        PasswordCheck::Refused { message } => Ok(retry(message)),
+        PasswordCheck::Refused { message, slow_down } => Ok(retry(message, slow_down)),
     }
-}
-
-/// What a password check at a sign-in page came to.
-#[derive(Debug)]
-pub(crate) enum PasswordCheck {
-    /// The password was right: a new session was started (any old one ended); set this cookie.
-    SignedIn { cookie: String },
-    /// Wrong e-mail or password, or throttled: show the page again with this message.
-    Refused { message: String },
-}
-
-/// The sign-in core shared by the identity login page and the portal (SPEC §5, §8): throttling
-/// per account and per client IP, the argon2id check (a dummy verification when the account is
-/// unknown, so timing reveals nothing), then a rotated session or a recorded failure.
-pub(crate) fn check_password(
-    ctx: &Context,
-    tenant: &TenantId,
-    username: &str,
-    password: &str,
-    client_ip: &str,
-    old_cookie: Option<&str>,
-) -> ServiceResult<PasswordCheck> {
-    let now = ctx.now();
-    let keys = throttle_keys(tenant.as_str(), username, client_ip);
-    let blocked_until = ctx.store.read(|conn| -> ServiceResult<i64> {
-        let mut until = 0;
-        for k in &keys {
-            if let Some((_, b)) = store::grants::get_throttle(conn, k)? {
-                until = until.max(b);
-            }
-        }
-        Ok(until)
-    })?;
-    if blocked_until > now {
-        // The same answer whether or not the account exists.
-        dummy_password_verify(password);
-        return Ok(PasswordCheck::Refused {
-            message: match blocked_until - now {
-                1 => "Too many failed attempts. Try again in 1 second.".to_owned(),
-                wait => format!("Too many failed attempts. Try again in {wait} seconds."),
-            },
-        });
-    }
-    let found = ctx
-        .store
-        .read(|conn| store::users::find_by_email(conn, tenant, username.trim()))?;
-    // Same work whether the account exists or not, so timing reveals nothing.
-    let user = match &found {
-        Some((user, Some(hash))) if verify_password(password, hash) => Some(user.clone()),
-        Some((_, Some(_))) => None,
-        _ => {
-            dummy_password_verify(password);
-            None
-        }
-    };
-    ctx.store.write(|conn| match &user {
-        Some(user) => {
-            for k in &keys {
-                store::grants::clear_throttle(conn, k)?;
-            }
-            let (_, cookie) = start_session(ctx, conn, old_cookie, tenant, &user.id, now)?;
-            Ok(PasswordCheck::SignedIn { cookie })
-        }
-        None => {
-            for k in &keys {
-                let failures = store::grants::get_throttle(conn, k)?.map_or(0, |t| t.0) + 1;
-                store::grants::put_throttle(conn, k, failures, now + backoff(failures), now)?;
-            }
-            Ok(PasswordCheck::Refused {
-                message: INVALID_LOGIN.to_owned(),
-            })
-        }
-    })
 }
 
 /// `POST /identity/account/consent`: Allow issues the response (remembering the decision when

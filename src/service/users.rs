@@ -4,7 +4,6 @@
 use super::clients::Listing;
 use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
-use crate::crypto::secrets::hash_password;
 use crate::domain::user::{LOCAL_IDENTITY_PROVIDER_ID, MIN_PASSWORD_LENGTH};
 use crate::domain::{BuiltinRole, Caller, ListQuery, Role, RoleId, TenantId, User, UserId};
 use crate::store::{self, DbConn};
@@ -67,16 +66,28 @@ fn valid_email(raw: &str) -> ServiceResult<String> {
     Ok(email)
 }
 
-/// Hashes a new password after checking its length (outside any transaction: argon2 is slow).
-fn password_hash(password: Option<&str>) -> ServiceResult<Option<String>> {
+/// Checks a new password's length (cheap, before anything else).
+fn check_password_length(password: Option<&str>) -> ServiceResult<()> {
     match password {
-        None => Ok(None),
         Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => Err(ServiceError::bad_request(
             format!("Password must have at least {MIN_PASSWORD_LENGTH} characters."),
             "Choose a longer password; a passphrase of several words works well.",
         )),
-        Some(p) => Ok(Some(hash_password(p)?)),
+        _ => Ok(()),
     }
+}
+
+/// Hashes a new password on the bounded password threads, outside any transaction (argon2 is
+/// slow). SPEC §8: only after the caller is known to be allowed — `authorized` runs first, so a
+/// caller without the role costs no hash.
+fn password_hash(
+    ctx: &Context,
+    password: Option<&str>,
+    authorized: impl FnOnce() -> ServiceResult<()>,
+) -> ServiceResult<Option<String>> {
+    check_password_length(password)?;
+    authorized()?;
+    password.map(|p| ctx.passwords.hash(p)).transpose()
 }
 
 fn member_role(roles: &[Role]) -> ServiceResult<RoleId> {
@@ -196,7 +207,10 @@ pub fn create(
     tenant: &TenantId,
     input: UserInput,
 ) -> ServiceResult<User> {
-    let hash = password_hash(input.password.as_deref())?;
+    let hash = password_hash(ctx, input.password.as_deref(), || {
+        ctx.store
+            .read(|conn| authorize(conn, caller, tenant, Rule::Admin).map(drop))
+    })?;
     let now = ctx.now();
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
@@ -211,7 +225,7 @@ pub fn create_local(
     input: UserInput,
     admin: bool,
 ) -> ServiceResult<User> {
-    let hash = password_hash(input.password.as_deref())?;
+    let hash = password_hash(ctx, input.password.as_deref(), || Ok(()))?;
     if hash.is_none() {
         return Err(ServiceError::bad_request(
             "A password is required.",
@@ -284,7 +298,10 @@ pub fn update(
             ));
         }
     }
-    let hash = password_hash(input.password.as_deref())?;
+    let hash = password_hash(ctx, input.password.as_deref(), || {
+        ctx.store
+            .read(|conn| authorize(conn, caller, tenant, Rule::Admin).map(drop))
+    })?;
     let now = ctx.now();
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;

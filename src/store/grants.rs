@@ -250,39 +250,67 @@ pub fn is_revoked(conn: &mut DbConn, jti: &str) -> StoreResult<bool> {
     Ok(n > 0)
 }
 
-/// Failures and block end of a throttle key.
-pub fn get_throttle(conn: &mut DbConn, key: &str) -> StoreResult<Option<(i64, UnixTime)>> {
-    Ok(login_throttle::table
-        .find(key)
-        .select((login_throttle::failures, login_throttle::blocked_until))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn put_throttle(
+/// Counts one sign-in attempt against `key` and returns (attempts in the current window, the
+/// key's `blocked_until`). A key idle for `window` seconds starts afresh. CAUTION: the count is
+/// one atomic upsert, which keeps the row locked (PostgreSQL) or the database write-locked
+/// (SQLite) until the caller's transaction ends; the multi-backend has no ON CONFLICT, so each
+/// dialect runs its own.
+pub fn count_attempt(
     conn: &mut DbConn,
     key: &str,
-    failures: i64,
-    blocked_until: UnixTime,
     now: UnixTime,
-) -> StoreResult<()> {
-    let n = diesel::update(login_throttle::table.find(key))
-        .set((
-            login_throttle::failures.eq(failures),
-            login_throttle::blocked_until.eq(blocked_until),
-            login_throttle::updated.eq(now),
-        ))
+    window: i64,
+) -> StoreResult<(i64, UnixTime)> {
+    use login_throttle::dsl as t;
+    diesel::update(
+        t::login_throttle
+            .find(key)
+            .filter(t::updated.lt(now - window))
+            .filter(t::blocked_until.le(now)),
+    )
+    .set((t::failures.eq(0_i64), t::blocked_until.eq(0_i64)))
+    .execute(conn)?;
+    let insert = diesel::insert_into(t::login_throttle).values((
+        t::throttle_key.eq(key),
+        t::failures.eq(1_i64),
+        t::blocked_until.eq(0_i64),
+        t::updated.eq(now),
+    ));
+    let increment = (t::failures.eq(t::failures + 1_i64), t::updated.eq(now));
+    let counted = match conn {
+        DbConn::Pg(c) => insert
+            .on_conflict(t::throttle_key)
+            .do_update()
+            .set(increment)
+            .returning((t::failures, t::blocked_until))
+            .get_result(c)?,
+        DbConn::Sqlite(c) => insert
+            .on_conflict(t::throttle_key)
+            .do_update()
+            .set(increment)
+            .returning((t::failures, t::blocked_until))
+            .get_result(c)?,
+    };
+    Ok(counted)
+}
+
+/// Refuses attempts on `key` until `until`.
+pub fn block_until(conn: &mut DbConn, key: &str, until: UnixTime) -> StoreResult<()> {
+    diesel::update(login_throttle::table.find(key))
+        .set(login_throttle::blocked_until.eq(until))
         .execute(conn)?;
-    if n == 0 {
-        diesel::insert_into(login_throttle::table)
-            .values((
-                login_throttle::throttle_key.eq(key),
-                login_throttle::failures.eq(failures),
-                login_throttle::blocked_until.eq(blocked_until),
-                login_throttle::updated.eq(now),
-            ))
-            .execute(conn)?;
-    }
+    Ok(())
+}
+
+/// Takes back one counted attempt (it turned out to be a successful sign-in).
+pub fn forgive_attempt(conn: &mut DbConn, key: &str) -> StoreResult<()> {
+    diesel::update(
+        login_throttle::table
+            .find(key)
+            .filter(login_throttle::failures.gt(0_i64)),
+    )
+    .set(login_throttle::failures.eq(login_throttle::failures - 1_i64))
+    .execute(conn)?;
     Ok(())
 }
 

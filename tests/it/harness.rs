@@ -65,6 +65,8 @@ fn copy_keys(to: &Path) {
 #[derive(Default, Clone)]
 pub struct Options {
     pub access_token_alg: Option<String>,
+    /// `PORTCULLIS_TRUSTED_PROXIES` (comma-separated addresses or CIDRs).
+    pub trusted_proxies: Option<String>,
 }
 
 /// A running server.
@@ -131,6 +133,7 @@ impl TestServer {
             database_url: Some(database_url),
             keys_dir: Some(keys_dir),
             access_token_alg: options.access_token_alg.clone(),
+            trusted_proxies: options.trusted_proxies.clone(),
             ..Default::default()
         })
         .unwrap();

@@ -15,6 +15,7 @@ mod protocol;
 mod refresh;
 mod signin;
 mod storage;
+mod throttle;
 mod token;
 mod trust;
 mod webdriver;

@@ -325,6 +325,7 @@ async fn es256_and_eddsa_access_tokens_are_signed_with_their_algorithm() {
     for alg in ["ES256", "EdDSA"] {
         let server = TestServer::spawn_with(Options {
             access_token_alg: Some(alg.to_owned()),
+            ..Options::default()
         })
         .await;
         let token = server.admin_token().await;

@@ -16,14 +16,7 @@ pub mod paths;
 pub mod response;
 pub mod return_url;
 
-use actix_web::{web, FromRequest, Handler, HttpRequest, Responder};
-
-/// The peer address, for login throttling. Never `X-Forwarded-For`, which anyone can send.
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}
+use actix_web::{web, FromRequest, Handler, Responder};
 
 /// A page with a form: `GET` shows it, `POST` submits it.
 pub fn form_page<S, SA, P, PA>(path: &str, show: S, submit: P) -> actix_web::Resource

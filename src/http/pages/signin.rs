@@ -8,10 +8,10 @@
 //! checked by `browser::return_url` when the page is shown and again when it is posted).
 
 use super::views::{scope_in_words, web_url, ConsentPage, FormPostPage, Layout, LoginPage};
+use crate::config::Config;
 use crate::domain::Scope;
 use crate::http::blocking;
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
-use crate::http::browser::client_ip;
 use crate::http::browser::cookies::{session_cookie, session_value};
 use crate::http::browser::csp::{form_post_csp, form_target_source, page_csp, FORM_POST_SCRIPT};
 use crate::http::browser::csrf::csrf_for_form;
@@ -22,6 +22,7 @@ use crate::http::browser::form::read_params;
 use crate::http::browser::paths::portal_root;
 use crate::http::browser::response::{html, page, redirect};
 use crate::http::browser::return_url::{self, local_return_url, tenant_choice};
+use crate::http::client_address::client_ip;
 use crate::http::AppState;
 use crate::oauth::authorize::AuthorizationResponse;
 use crate::oauth::form::FormParams;
@@ -229,11 +230,11 @@ struct Credentials {
 }
 
 impl Credentials {
-    fn of(req: &HttpRequest, params: &FormParams) -> Credentials {
+    fn of(req: &HttpRequest, params: &FormParams, config: &Config) -> Credentials {
         Credentials {
             username: params.get("username").unwrap_or("").to_owned(),
             password: params.get("password").unwrap_or("").to_owned(),
-            ip: client_ip(req),
+            ip: client_ip(req, &config.trusted_proxies),
             old_cookie: session_value(req),
         }
     }
@@ -251,10 +252,20 @@ pub async fn login(
         Ok(p) => p,
         Err(res) => return res,
     };
-    let who = Credentials::of(&req, &params);
+    let who = Credentials::of(&req, &params, config);
     match (params.get(return_url::FIELD), params.get("request")) {
         (Some(back), None) => portal_login(&state, &req, back, who).await,
         (_, request) => authorize_login(&state, &req, request.unwrap_or(""), who).await,
+    }
+}
+
+/// How long a refusal waits when its account is over the account-wide limit (SPEC §8: slowed,
+/// never locked). The wait holds no thread.
+const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn pause_if(slow_down: bool) {
+    if slow_down {
+        actix_web::rt::time::sleep(SLOW_DOWN).await;
     }
 }
 
@@ -293,16 +304,20 @@ async fn authorize_login(
             username,
             request,
             message,
-        }) => login_page(
-            state,
-            req,
-            LoginView {
-                client_name: &client.name,
-                username: &username,
-                message: Some(&message),
-                carried: Carried::Authorize(&request),
-            },
-        ),
+            slow_down,
+        }) => {
+            pause_if(slow_down).await;
+            login_page(
+                state,
+                req,
+                LoginView {
+                    client_name: &client.name,
+                    username: &username,
+                    message: Some(&message),
+                    carried: Carried::Authorize(&request),
+                },
+            )
+        }
     }
 }
 
@@ -336,16 +351,19 @@ async fn portal_login(
         Ok(PortalLogin::SignedIn { cookie }) => redirect(&back)
             .cookie(session_cookie(config, cookie))
             .finish(),
-        Ok(PortalLogin::Retry { message }) => login_page(
-            state,
-            req,
-            LoginView {
-                client_name: PORTAL_NAME,
-                username: &who.username,
-                message: Some(&message),
-                carried: Carried::Portal(&back),
-            },
-        ),
+        Ok(PortalLogin::Retry { message, slow_down }) => {
+            pause_if(slow_down).await;
+            login_page(
+                state,
+                req,
+                LoginView {
+                    client_name: PORTAL_NAME,
+                    username: &who.username,
+                    message: Some(&message),
+                    carried: Carried::Portal(&back),
+                },
+            )
+        }
     }
 }
 
