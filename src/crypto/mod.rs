@@ -6,6 +6,8 @@
 //! `rsa` crate is only used to generate RSA keys, `jsonwebtoken` only to verify.
 
 pub mod jwt;
+#[cfg(test)]
+mod jwt_properties;
 pub mod keys;
 pub mod seal;
 pub mod secrets;

@@ -10,5 +10,7 @@ pub mod client_credentials;
 pub mod error;
 pub mod form;
 pub mod pkce;
+#[cfg(test)]
+mod properties;
 
 pub use error::{ErrorCode, OAuthError};

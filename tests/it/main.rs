@@ -11,6 +11,7 @@ mod nodes;
 mod people_api;
 mod portal;
 mod portal_browser;
+mod properties;
 mod protocol;
 mod refresh;
 mod signin;
