@@ -108,6 +108,11 @@ async fn create_returns_201_location_and_the_documented_shape_with_a_usable_secr
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.header("cache-control"),
+        Some("no-store"),
+        "it carries a secret"
+    );
     let body = r.body.clone();
     assert_eq!(
         keys(&body),
@@ -2163,6 +2168,11 @@ async fn hybrid_client_crud_with_administrator_only_secrets() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["Id"], 2);
     assert_eq!(r.header("Location").unwrap(), format!("{secrets}/2"));
+    assert_eq!(
+        r.header("Cache-Control"),
+        Some("no-store"),
+        "it carries a secret"
+    );
     let list = get(&secrets, &fx.admin).await;
     assert_eq!(list.total_count(), 2);
     assert!(!list.text.contains(&value));

@@ -227,9 +227,6 @@ fn token_endpoint_answers_any_request_with_a_token_or_an_oauth_error() {
 /// SPEC §8: two `Authorization` headers at the token endpoint are refused with `invalid_request`
 /// (400), whatever they hold — even when one is the client's correct Basic credentials.
 #[test]
-#[ignore = "bug outside this change: src/http/token.rs reads only the first Authorization header \
-            (headers().get), so Basic <admin creds> twice + grant_type=client_credentials gives \
-            200, not 400; the fix belongs in src/http/protocol.rs/token.rs"]
 fn token_endpoint_refuses_two_authorization_headers() {
     let rt = runtime();
     let server = rt.block_on(TestServer::spawn());

@@ -56,6 +56,8 @@ pub(crate) fn created(
             header::LOCATION,
             format!("{public_url}/api/v1/Tenants/{tenant}/{path}"),
         ))
+        // SPEC §8: a client or secret create shows the secret once; no cache may keep it.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body)
 }
 

@@ -81,10 +81,12 @@ pub fn check_client(
         .get("client_id")
         .ok_or_else(|| OAuthError::invalid_request("client_id is missing"))?;
     let client = client.ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::InvalidClient,
-            format!("unknown client '{client_id}'"),
-        )
+        // Only a GUID is echoed: any other text is the requester's, not ours to show.
+        let description = match crate::domain::ids::canonical_guid(client_id) {
+            Ok(id) => format!("unknown client '{id}'"),
+            Err(_) => "client_id is not a client id of this server".to_owned(),
+        };
+        OAuthError::new(ErrorCode::InvalidClient, description)
     })?;
     let redirect_uri = params
         .get("redirect_uri")

@@ -303,3 +303,20 @@ fn responses_carry_state_and_iss() {
         )
     );
 }
+
+#[test]
+fn an_unknown_client_id_is_echoed_only_when_it_is_a_guid() {
+    let form = |q: &str| FormParams::parse(q.as_bytes()).unwrap();
+    let e = check_client(&form("client_id=%3Cscript%3Eevil&redirect_uri=x"), None).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidClient);
+    assert!(!e.description.contains("script"), "{}", e.description);
+    let e = check_client(
+        &form("client_id=5C1A2B3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D&redirect_uri=x"),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.description,
+        "unknown client '5c1a2b3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'"
+    );
+}
