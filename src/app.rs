@@ -3,6 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::secrets::{random_token, CsrfKey};
 use crate::http::{self, AppState};
 use crate::service::keys::{KeyCache, REFRESH_INTERVAL_SECS};
 use crate::service::{Context, PasswordWork};
@@ -32,12 +33,17 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
     let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
     let passwords = PasswordWork::start(PasswordWork::default_limit())
         .map_err(|e| StartError::Passwords(e.to_string()))?;
+    let candidate = random_token(32)?;
+    let csrf_secret = store.write(|conn| {
+        crate::store::server_secrets::get_or_create(conn, "csrf", &candidate, clock.now())
+    })?;
     Ok(Context {
         config: Arc::new(config),
         store,
         clock,
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
+        csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
     })
 }
 

@@ -95,6 +95,36 @@ impl SecretHash {
     }
 }
 
+/// The key of the CSRF tokens (SPEC §8): a token is the HMAC-SHA256 of what binds the form to
+/// its browser (the session cookie, or before sign-in the browser's own random id), so a token
+/// made for one session is worthless in another and nobody without the key can make one.
+pub struct CsrfKey(ring::hmac::Key);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey([REDACTED])")
+    }
+}
+
+impl CsrfKey {
+    /// A key from a stored secret (any length; 32 random bytes in practice).
+    pub fn new(secret: &[u8]) -> Self {
+        CsrfKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret))
+    }
+
+    /// The token for a form bound to `binding`.
+    pub fn token(&self, binding: &str) -> String {
+        URL_SAFE_NO_PAD.encode(ring::hmac::sign(&self.0, binding.as_bytes()))
+    }
+
+    /// Whether `token` is the token for `binding`; constant-time.
+    pub fn verify(&self, binding: &str, token: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(token)
+            .is_ok_and(|tag| ring::hmac::verify(&self.0, binding.as_bytes(), &tag).is_ok())
+    }
+}
+
 /// `bytes` random bytes as base64url without padding: authorization codes, refresh tokens, CSRF
 /// tokens, session ids. At least 16 bytes are required.
 pub fn random_token(bytes: usize) -> Result<String, CryptoError> {
@@ -178,6 +208,18 @@ mod tests {
         assert!(!SecretHash::of("abc").equals_stored(&h.as_str().to_ascii_uppercase()));
         let secret = ClientSecretValue::generate().unwrap();
         assert!(secret.hash().matches(secret.expose_secret()));
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_binding_and_key() {
+        let key = CsrfKey::new(b"k1");
+        let token = key.token("session:abc");
+        assert_eq!(token.len(), 43);
+        assert!(key.verify("session:abc", &token));
+        assert!(!key.verify("session:abd", &token));
+        assert!(!CsrfKey::new(b"k2").verify("session:abc", &token));
+        assert!(!key.verify("session:abc", "not base64 !"));
+        assert_eq!(format!("{key:?}"), "CsrfKey([REDACTED])");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Context {
     pub keys: Arc<KeyCache>,
     /// The password threads: argon2 never runs on the blocking pool, and only so much at once.
     pub passwords: Arc<PasswordWork>,
+    /// The key of the CSRF tokens, shared by every node through the database.
+    pub csrf: Arc<crate::crypto::secrets::CsrfKey>,
 }
 
 impl Context {

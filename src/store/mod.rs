@@ -9,6 +9,7 @@ pub mod grants;
 pub mod refresh;
 pub mod roles;
 pub mod schema;
+pub mod server_secrets;
 pub mod tenants;
 pub mod users;
 

@@ -170,6 +170,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        secret -> Text,
+        created -> BigInt,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -195,6 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     revoked_tokens,
     login_throttle,
+    server_secrets,
     client_origins,
     refresh_tokens,
 );

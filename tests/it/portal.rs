@@ -172,7 +172,7 @@ async fn without_a_session_every_page_sends_the_browser_to_the_sign_in_page() {
     // The portal has no login page of its own.
     assert_eq!(get(&b, &server.url("/portal/login")).await.status, 404);
 
-    // POSTs without a session (but with the portal's CSRF pair, kept from before signing out)
+    // POSTs without a session (the page's token was bound to the session that ended)
     // also go to sign-in, coming back to the portal's start.
     let res = sign_in(
         &server,
@@ -1153,4 +1153,73 @@ async fn a_return_url_that_is_not_a_local_portal_page_is_refused_and_never_follo
     // Still not signed in.
     let res = get(&b, &server.url("/portal/clients")).await;
     assert_eq!(res.status, 302);
+}
+
+/// A cookie's value from a response's `Set-Cookie` headers.
+fn set_cookie_value(page: &Page, name: &str) -> String {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_csrf_pair_made_elsewhere_does_not_pass_in_a_signed_in_session() {
+    let server = TestServer::spawn().await;
+    // The attacker's own browser: a browser id and its token, as any visitor gets them (or as a
+    // sibling subdomain could plant the cookie on plain http).
+    let attacker = browser();
+    let res = get(&attacker, &server.url("/portal/clients")).await;
+    let login = get(&attacker, &server.url(res.location())).await;
+    let planted_id = set_cookie_value(&login, "portcullis.csrf");
+    let planted_token = login.hidden("csrf");
+
+    // The administrator's signed-in session.
+    let admin_browser = browser();
+    let signed_in = sign_in(
+        &server,
+        &admin_browser,
+        &server.admin.admin_email,
+        &server.admin.admin_password,
+    )
+    .await;
+    let session = set_cookie_value(&signed_in, "portcullis.session");
+    let clients = page(&server, &admin_browser, "/portal/clients").await;
+    let own_token = clients.hidden("csrf");
+
+    let add_role = |csrf: String, browser_id: String| {
+        let url = server.url("/portal/roles/add");
+        let cookies = format!("portcullis.session={session}; portcullis.csrf={browser_id}");
+        async move {
+            let res = http()
+                .post(url)
+                .header("cookie", cookies)
+                .form(&[("csrf", csrf.as_str()), ("name", "Planted")])
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }
+    };
+    // The planted pair in the administrator's session: refused, nothing added.
+    assert_eq!(
+        add_role(planted_token.clone(), planted_id.clone()).await,
+        400
+    );
+    // A well-formed token that is not the HMAC of this session: refused.
+    assert_eq!(add_role("A".repeat(43), planted_id.clone()).await, 400);
+    assert!(!api_list(&server, "/Roles")
+        .await
+        .iter()
+        .any(|r| r["Name"] == "Planted"));
+    // The session's own token passes (whatever browser id comes along).
+    assert_eq!(add_role(own_token, planted_id).await, 302);
+    assert!(api_list(&server, "/Roles")
+        .await
+        .iter()
+        .any(|r| r["Name"] == "Planted"));
 }

@@ -1,45 +1,61 @@
-//! The CSRF token of every form (SPEC §8): a random token in a cookie below the page's root and in
-//! a hidden field, compared in constant time when the form comes back.
+//! The CSRF token of every form (SPEC §8): an HMAC, under a key every node shares, of what binds
+//! the form to this browser — the session cookie when there is one, else the browser's own random
+//! id (before sign-in). A token is worthless in another session, and nobody without the key can
+//! make one for a session they can plant, so a free-standing cookie/field pair no longer passes.
 
-use super::cookies::{csrf_cookie, CSRF_COOKIE};
-use crate::config::Config;
+use super::cookies::{browser_cookie, browser_id, session_value};
 use crate::crypto::secrets::random_token;
-use crate::service::ServiceError;
+use crate::service::{Context, ServiceError};
 use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
-use subtle::ConstantTimeEq;
 
 /// Name of the hidden CSRF field of every form.
 pub const CSRF_FIELD: &str = "csrf";
 
-/// Whether a presented CSRF token looks like one of ours (43 base64url characters).
-fn well_formed(token: &str) -> bool {
-    token.len() == 43
-        && token
+/// Whether a browser id looks like one of ours (43 base64url characters).
+fn well_formed(id: &str) -> bool {
+    id.len() == 43
+        && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The CSRF token for a form being rendered below `path` (the identity root or the portal's),
-/// and its cookie. The browser's current token is reused, so two open tabs do not invalidate
-/// each other.
-pub fn csrf_for_form(
-    req: &HttpRequest,
-    config: &Config,
-    path: String,
-) -> Result<(String, Cookie<'static>), ServiceError> {
-    let token = match req.cookie(CSRF_COOKIE) {
-        Some(c) if well_formed(c.value()) => c.value().to_owned(),
-        _ => random_token(32)?,
-    };
-    let cookie = csrf_cookie(config, token.clone(), path);
-    Ok((token, cookie))
+/// What a form of this request is bound to. CAUTION: with a session cookie, only the session
+/// binds — accepting a browser-id token there would let a planted browser id (whose token anyone
+/// can fetch) stand in for the victim's session.
+fn binding(req: &HttpRequest, ctx: &Context) -> Option<String> {
+    match session_value(req, &ctx.config) {
+        Some(session) => Some(format!("session:{session}")),
+        None => browser_id(req, &ctx.config)
+            .filter(|id| well_formed(id))
+            .map(|id| format!("browser:{id}")),
+    }
 }
 
-/// The double-submit check: the form's token equals the cookie's, compared in constant time.
-pub fn csrf_matches(req: &HttpRequest, field: Option<&str>) -> bool {
-    let (Some(cookie), Some(field)) = (req.cookie(CSRF_COOKIE), field) else {
-        return false;
+/// The CSRF token for a form being rendered below `path` (the identity root or the portal's),
+/// and the browser-id cookie to (re)set. The browser's id is kept, so two open tabs do not
+/// invalidate each other.
+pub fn csrf_for_form(
+    req: &HttpRequest,
+    ctx: &Context,
+    path: String,
+) -> Result<(String, Cookie<'static>), ServiceError> {
+    let id = match browser_id(req, &ctx.config) {
+        Some(id) if well_formed(&id) => id,
+        _ => random_token(32)?,
     };
-    well_formed(cookie.value()) && bool::from(cookie.value().as_bytes().ct_eq(field.as_bytes()))
+    let bound = match session_value(req, &ctx.config) {
+        Some(session) => format!("session:{session}"),
+        None => format!("browser:{id}"),
+    };
+    let cookie = browser_cookie(&ctx.config, id, path);
+    Ok((ctx.csrf.token(&bound), cookie))
+}
+
+/// Whether the form's token is the one for this request's binding; constant-time.
+pub fn csrf_matches(req: &HttpRequest, ctx: &Context, field: Option<&str>) -> bool {
+    match (binding(req, ctx), field) {
+        (Some(bound), Some(token)) => ctx.csrf.verify(&bound, token),
+        _ => false,
+    }
 }

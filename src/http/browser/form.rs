@@ -5,10 +5,10 @@
 
 use super::csrf::{csrf_matches, CSRF_FIELD};
 use super::error_page::{csrf_error_page, oauth_error_page, unreadable_body_page};
-use crate::config::Config;
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
 use crate::oauth::form::FormParams;
 use crate::oauth::OAuthError;
+use crate::service::Context;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// A form body that passed the CSRF check.
@@ -53,10 +53,11 @@ impl Form {
 
 /// Reads a form POST and checks its CSRF pair; `Err` is the 400 page to answer with.
 pub async fn read_form(
-    config: &Config,
+    ctx: &Context,
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<Form, HttpResponse> {
+    let config = &ctx.config;
     let raw = read_body(payload, FORM_BODY_LIMIT)
         .await
         .map_err(|_| unreadable_body_page(config))?;
@@ -76,7 +77,7 @@ pub async fn read_form(
         .iter()
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.as_str());
-    if !csrf_matches(req, field) {
+    if !csrf_matches(req, ctx, field) {
         return Err(csrf_error_page(config));
     }
     Ok(form)
@@ -85,11 +86,12 @@ pub async fn read_form(
 /// [`read_form`] for the identity pages: the fields as protocol parameters (a repeated one is
 /// refused with a 400 page).
 pub async fn read_params(
-    config: &Config,
+    ctx: &Context,
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<FormParams, HttpResponse> {
-    read_form(config, req, payload)
+    let config = &ctx.config;
+    read_form(ctx, req, payload)
         .await?
         .params()
         .map_err(|e| oauth_error_page(config, &e))

@@ -20,7 +20,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 fn confirm_page(state: &AppState, req: &HttpRequest, request: &str) -> HttpResponse {
     let config = &state.ctx.config;
-    let (csrf, cookie) = match csrf_for_form(req, config, Layout::of(config).root) {
+    let (csrf, cookie) = match csrf_for_form(req, &state.ctx, Layout::of(config).root) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
@@ -78,7 +78,7 @@ async fn end(
     confirmed: bool,
 ) -> HttpResponse {
     let ctx = state.ctx.clone();
-    let cookie = session_value(&req);
+    let cookie = session_value(&req, &state.ctx.config);
     let outcome = blocking(move || end_session(&ctx, &raw, cookie.as_deref(), confirmed)).await;
     logout_outcome(&state, &req, outcome)
 }
@@ -107,7 +107,7 @@ pub async fn logout(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let form = match read_params(&state.ctx.config, &req, payload).await {
+    let form = match read_params(&state.ctx, &req, payload).await {
         Ok(f) => f,
         Err(res) => return res,
     };

@@ -82,7 +82,7 @@ struct LoginView<'a> {
 fn login_page(state: &AppState, req: &HttpRequest, view: LoginView<'_>) -> HttpResponse {
     let config = &state.ctx.config;
     let layout = Layout::of(config);
-    let (csrf, cookie) = match csrf_for_form(req, config, layout.root.clone()) {
+    let (csrf, cookie) = match csrf_for_form(req, &state.ctx, layout.root.clone()) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
@@ -114,7 +114,7 @@ fn consent_page(
     request: &str,
 ) -> HttpResponse {
     let config = &state.ctx.config;
-    let (csrf, cookie) = match csrf_for_form(req, config, Layout::of(config).root) {
+    let (csrf, cookie) = match csrf_for_form(req, &state.ctx, Layout::of(config).root) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
@@ -172,7 +172,7 @@ fn authorize_outcome(
 
 async fn authorize(state: web::Data<AppState>, req: HttpRequest, raw: Vec<u8>) -> HttpResponse {
     let ctx = state.ctx.clone();
-    let cookie = session_value(&req);
+    let cookie = session_value(&req, &state.ctx.config);
     let outcome = blocking(move || signin::authorize(&ctx, &raw, cookie.as_deref())).await;
     authorize_outcome(&state, &req, outcome)
 }
@@ -235,7 +235,7 @@ impl Credentials {
             username: params.get("username").unwrap_or("").to_owned(),
             password: params.get("password").unwrap_or("").to_owned(),
             ip: client_ip(req, &config.trusted_proxies),
-            old_cookie: session_value(req),
+            old_cookie: session_value(req, config),
         }
     }
 }
@@ -248,7 +248,7 @@ pub async fn login(
     payload: web::Payload,
 ) -> HttpResponse {
     let config = &state.ctx.config;
-    let params = match read_params(config, &req, payload).await {
+    let params = match read_params(&state.ctx, &req, payload).await {
         Ok(p) => p,
         Err(res) => return res,
     };
@@ -374,7 +374,7 @@ pub async fn consent(
     payload: web::Payload,
 ) -> HttpResponse {
     let config = &state.ctx.config;
-    let form = match read_params(config, &req, payload).await {
+    let form = match read_params(&state.ctx, &req, payload).await {
         Ok(p) => p,
         Err(res) => return res,
     };
@@ -390,7 +390,7 @@ pub async fn consent(
     };
     let remember = form.get("remember").is_some();
     let request = form.get("request").unwrap_or("").to_owned();
-    let cookie = session_value(&req);
+    let cookie = session_value(&req, &state.ctx.config);
     let ctx = state.ctx.clone();
     let outcome =
         blocking(move || signin::consent(&ctx, &request, allow, remember, cookie.as_deref())).await;

@@ -128,7 +128,7 @@ impl<'a> Portal<'a> {
         req: &'a HttpRequest,
     ) -> Result<Portal<'a>, PortalError> {
         let ctx = state.ctx.clone();
-        let cookie = session_value(req);
+        let cookie = session_value(req, &state.ctx.config);
         let found = blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await;
         let fail = |e| PortalError::Service(e, state.ctx.config.clone());
         match found.map_err(fail)? {
@@ -157,16 +157,19 @@ impl<'a> Portal<'a> {
         }
     }
 
-    /// A signed-in POST: the CSRF-checked form (checked first) and the user.
+    /// A signed-in POST: the user, then the CSRF-checked form. Without a session the visitor is
+    /// sent to sign in (a harmless redirect) before the form is read: its token was bound to a
+    /// session that has ended, so it could only be refused.
     pub(super) async fn form(
         state: &'a AppState,
         req: &'a HttpRequest,
         payload: web::Payload,
     ) -> Result<(Portal<'a>, Form), PortalError> {
-        let form = read_form(&state.ctx.config, req, payload)
+        let portal = Portal::signed_in(state, req).await?;
+        let form = read_form(&state.ctx, req, payload)
             .await
             .map_err(|res| PortalError::ready("form refused", res))?;
-        Ok((Portal::signed_in(state, req).await?, form))
+        Ok((portal, form))
     }
 
     /// [`Portal::form`] for a Tenant Administrator.
@@ -221,7 +224,7 @@ impl<'a> Portal<'a> {
         let config = &self.state.ctx.config;
         let root = self.root();
         let (csrf, cookie) =
-            csrf_for_form(self.req, config, root.clone()).map_err(|e| self.fail(e))?;
+            csrf_for_form(self.req, &self.state.ctx, root.clone()).map_err(|e| self.fail(e))?;
         let frame = Frame {
             root,
             identity: Layout::of(config).root,
@@ -295,11 +298,11 @@ async fn logout(
     payload: web::Payload,
 ) -> PortalResult {
     let config = &state.ctx.config;
-    read_form(config, &req, payload)
+    read_form(&state.ctx, &req, payload)
         .await
         .map_err(|res| PortalError::ready("form refused", res))?;
     let ctx = state.ctx.clone();
-    let cookie = session_value(&req);
+    let cookie = session_value(&req, config);
     blocking(move || portal::portal_logout(&ctx, cookie.as_deref()))
         .await
         .map_err(|e| PortalError::Service(e, config.clone()))?;
