@@ -151,6 +151,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_tags (client_id, tag) {
+        client_id -> Text,
+        tag -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         family_id -> Text,
@@ -178,6 +188,7 @@ diesel::joinable!(client_secrets -> clients (client_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(client_origins -> clients (client_id));
+diesel::joinable!(client_tags -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -193,5 +204,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     login_throttle,
     client_origins,
+    client_tags,
     refresh_tokens,
 );

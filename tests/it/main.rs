@@ -13,6 +13,7 @@ mod portal;
 mod portal_browser;
 mod protocol;
 mod refresh;
+mod scale;
 mod signin;
 mod storage;
 mod token;

@@ -131,28 +131,34 @@ pub async fn delete_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
 pub async fn role_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
+    params: ListParams,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
+    let q = params.query()?;
     let ctx = state.ctx.clone();
-    let users = blocking(move || roles_svc::users(&ctx, &caller.0, &tenant, &role)).await?;
-    let data: Vec<_> = users.iter().map(views::user).collect();
-    Ok(listed(&data, data.len() as i64))
+    let page = blocking(move || roles_svc::users(&ctx, &caller.0, &tenant, &role, &q)).await?;
+    let data: Vec<_> = page.items.iter().map(views::user).collect();
+    Ok(listed(&data, page.total))
 }
 
+/// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
 pub async fn role_clients(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
+    params: ListParams,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
+    let q = params.query()?;
     let ctx = state.ctx.clone();
-    let clients = blocking(move || roles_svc::clients(&ctx, &caller.0, &tenant, &role)).await?;
-    let data: Vec<_> = clients.iter().map(views::client).collect();
-    Ok(listed(&data, data.len() as i64))
+    let page = blocking(move || roles_svc::clients(&ctx, &caller.0, &tenant, &role, &q)).await?;
+    let data: Vec<_> = page.items.iter().map(views::client).collect();
+    Ok(listed(&data, page.total))
 }
 
 pub async fn list_users(
