@@ -173,26 +173,23 @@ pub fn list(conn: &mut DbConn, tenant: &TenantId, q: &ListQuery) -> StoreResult<
 }
 
 /// One page of the tenant's users holding `role` (ordered by creation, then id) and how many hold
-/// it: one semi-join for the page, one for the count, one for the page's roles.
+/// it: one join for the page, one for the count, one for the page's roles.
 pub fn list_with_role(
     conn: &mut DbConn,
     tenant: &TenantId,
     role: &RoleId,
     q: &ListQuery,
 ) -> StoreResult<Page<User>> {
-    let holders = || {
-        user_roles::table
-            .filter(user_roles::role_id.eq(role.as_str()))
-            .select(user_roles::user_id)
-    };
     let total: i64 = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_id.eq(role.as_str()))
         .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::id.eq_any(holders()))
         .count()
         .get_result(conn)?;
     let rows = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_id.eq(role.as_str()))
         .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::id.eq_any(holders()))
         .order((users::created.asc(), users::id.asc()))
         .offset(q.skip)
         .limit(q.count)
