@@ -2,11 +2,13 @@
 # shellcheck disable=SC2015,SC2317  # `a && b || die` is meant; cleanup runs from a trap
 # Portcullis load benchmark (SPEC §10). See bench/README.md.
 #
-# Builds the release binary, measures the machine's own JWT signing rate (cargo bench --bench signing),
-# then for each access-token algorithm starts a fresh server on a fresh SQLite database and drives
+# Builds the release binary, measures the machine's own JWT signing ceilings with every library the
+# server could use (cargo bench --bench signing: ring and aws-lc-rs, 1 and 2 threads), then for each
+# access-token algorithm starts a fresh server on a fresh SQLite database and drives
 # POST /identity/connect/token (client_credentials, Basic auth) with a real load generator at 16 and 64
-# connections; also discovery and JWKS, RSS idle and under load, and time-to-ready of a restart. Ends
-# with a table against the SPEC §10 targets. Load generator and server share the machine's cores, as the
+# connections; also discovery and JWKS, RSS idle and under load, and time-to-ready of a restart. Then
+# fills the tenant with 50 000 clients through the store (bench-fill) and measures the token rate and
+# management-API list pages again. Ends with a table against the SPEC §10 targets. Load generator and server share the machine's cores, as the
 # spec says. Every server listens on 127.0.0.1 only and all traffic goes there.
 #
 # Load generator: `oha` (crates.io, `cargo install oha --locked`, into ~/.cargo/bin by default). It is a
@@ -30,10 +32,14 @@ BENCH_SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"            # 1: use the existing targe
 BENCH_STRICT="${BENCH_STRICT:-0}"                    # 1: exit 1 when any target is missed
 BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-60}"     # s to wait for /healthz on a first start
 OHA_VERSION="${OHA_VERSION:-}"                       # pin an oha version to install (empty: latest)
+BENCH_SCALE_CLIENTS="${BENCH_SCALE_CLIENTS:-50000}"  # clients in the tenant for the scale run (0: skip)
+BENCH_SCALE_ALG="${BENCH_SCALE_ALG:-ES256}"          # access-token algorithm of the scale run
+BENCH_API_SECONDS="${BENCH_API_SECONDS:-3}"          # seconds per sequential management-API point
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release/portcullis"
+FILL="$TARGET_DIR/release/examples/bench-fill"
 MEMBER_ROLE_TYPE="7ad2b9ef-5386-4ead-ac9f-ad99c5c5b977"   # Tenant Member (SPEC §2)
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -47,6 +53,8 @@ for a in $BENCH_ALGS; do
     case "$a" in RS256|ES256|EdDSA) ;; *) die "bad BENCH_ALGS entry '$a' (RS256, ES256, EdDSA)";; esac
 done
 [[ -z "$BENCH_WORKERS" ]] || is_uint "$BENCH_WORKERS" || die "BENCH_WORKERS must be a positive integer"
+is_uint "$BENCH_SCALE_CLIENTS" || die "BENCH_SCALE_CLIENTS must be a whole number"
+is_uint "$BENCH_API_SECONDS" && (( BENCH_API_SECONDS > 0 )) || die "BENCH_API_SECONDS must be a positive integer"
 
 # ---------------------------------------------------------------------------------------------------
 # Clean-up: every process this script starts is recorded here and ended on exit, by its id.
@@ -326,8 +334,9 @@ need_jq
 command -v curl >/dev/null || die "curl is required"
 cd "$ROOT"
 if [[ "$BENCH_SKIP_BUILD" != 1 ]]; then
-    log "building release binary (cargo build --release)"
-    waited 3600 cargo build --release || die "cargo build --release failed"
+    log "building release binary and the registry filler (cargo build --release)"
+    waited 3600 cargo build --release --bin portcullis --example bench-fill \
+        || die "cargo build --release failed"
 fi
 [[ -x "$BIN" ]] || die "no binary at $BIN"
 choose_loadgen
@@ -336,11 +345,17 @@ choose_loadgen
 log "measuring this machine's signing rate (cargo bench --bench signing, ${BENCH_SIGN_SECONDS} s per point)"
 waited 3600 env BENCH_SIGN_SECONDS="$BENCH_SIGN_SECONDS" cargo bench --bench signing >"$WORK/signing.txt" \
     || die "cargo bench --bench signing failed"
-echo "== signing rate (this machine, this run) =="
-grep -E '^(sign|token|signing) ' "$WORK/signing.txt" || true
+echo "== signing rate (this machine, this run): the server's sign_jwt, then each library's ceiling =="
+grep -E '^(sign|ceiling|token|signing) ' "$WORK/signing.txt" || true
+# R[sign_ALG_T]: the server's own rate; R[best_ALG_T] / R[bestlib_ALG_T]: the best of every line
+# (server and libraries) and whose it is. Targets are judged against the best (SPEC §10).
 for a in RS256 ES256 EdDSA; do
     for t in 1 2; do
         R[sign_${a}_$t]="$(awk -v a="$a" -v t="threads=$t:" '$1 == "sign" && $2 == a && $3 == t {print $4}' "$WORK/signing.txt")"
+        read -r R[best_${a}_$t] R[bestlib_${a}_$t] < <(awk -v a="$a" -v t="threads=$t:" '
+            $1 == "sign" && $2 == a && $3 == t && $4 + 0 > best {best = $4 + 0; lib = "portcullis"}
+            $1 == "ceiling" && $3 == a && $4 == t && $5 + 0 > best {best = $5 + 0; lib = $2}
+            END {print best + 0, (lib == "" ? "?" : lib)}' "$WORK/signing.txt")
     done
 done
 [[ -n "${R[sign_RS256_2]}" ]] || die "could not read the 2-thread RS256 signing rate"
@@ -435,6 +450,47 @@ for ALG in $BENCH_ALGS; do
             die "a restart bootstrapped again: the database was not reused"
         fi
     fi
+
+    # Scale: the same token load and management-API pages with the registry filled (SPEC §10).
+    if [[ "$ALG" == "$BENCH_SCALE_ALG" ]] && (( BENCH_SCALE_CLIENTS > 0 )); then
+        echo
+        echo "== $ALG with $BENCH_SCALE_CLIENTS clients in the tenant and 10 secrets on the bench client =="
+        [[ -x "$FILL" ]] || die "no registry filler at $FILL (cargo build --release --example bench-fill)"
+        waited 900 "$FILL" --database-url "sqlite://$DIR/portcullis.db" --tenant "$TID" --role "$ROLE_ID" \
+            --clients "$BENCH_SCALE_CLIENTS" --secrets-for "$(jget .Client.Id "$DIR/client.json")" \
+            --secrets 10 || die "filling the registry failed"
+        C="$(for c in $BENCH_CONNECTIONS; do echo "$c"; done | sort -n | tail -n1)"
+        [[ " $BENCH_CONNECTIONS " == *" 64 "* ]] && C=64
+        run_load POST "$TOKEN_URL" "$C" "$DIR/scale-token-c$C.json" "$BENCH_AUTH" "grant_type=client_credentials" \
+            || die "load run failed"
+        fmt_point "token $ALG c=$C, $BENCH_SCALE_CLIENTS clients" "$DIR/scale-token-c$C.json"
+        add_counts "$DIR/scale-token-c$C.json"
+        R[scale_conns]="$C"
+        R[scale_small_rps]="${R[tok_${ALG}_${C}_rps]}"
+        R[scale_rps]="$(jget .rps "$DIR/scale-token-c$C.json")"
+
+        API="$SERVER_URL/api/v1/Tenants/$TID"
+        SKIP=$(( BENCH_SCALE_CLIENTS > 100 ? BENCH_SCALE_CLIENTS - 100 : 0 ))
+        for point in page tag role; do
+            case $point in
+                page) path="ClientCredentialClients?skip=$SKIP&count=100" ;;
+                tag) path="ClientCredentialClients?tag=group-7&count=100" ;;
+                role) path="Roles/$ROLE_ID/clientcredentialclients?skip=$SKIP&count=100" ;;
+            esac
+            R[api_${point}_path]="$path"
+            # Sanity: 200, and what the page holds.
+            curl -sS --fail-with-body --max-time 30 -D "$DIR/api-$point.headers" \
+                -H "Authorization: Bearer $ADMIN_TOKEN" "$API/$path" >"$DIR/api-$point.body" \
+                || die "GET $path failed: $(head -c 300 "$DIR/api-$point.body" 2>/dev/null)"
+            total="$(tr -d '\r' <"$DIR/api-$point.headers" | awk -F': ' 'tolower($1) == "total-count" {print $2}')"
+            BENCH_SECONDS="$BENCH_API_SECONDS" run_load GET "$API/$path" 1 "$DIR/api-$point.json" \
+                "Bearer $ADMIN_TOKEN" || die "load run failed"
+            fmt_point "GET $path (sequential; $(jq length "$DIR/api-$point.body") items, Total-Count $total)" \
+                "$DIR/api-$point.json"
+            add_counts "$DIR/api-$point.json"
+            R[api_${point}_p99]="$(jget .p99 "$DIR/api-$point.json")"
+        done
+    fi
     stop_server
 done
 
@@ -446,31 +502,55 @@ MISSES=0
 row() {   # row NAME MEASURED TARGET_TEXT OK(1/0)
     local verdict=PASS
     [[ "$4" == 1 ]] || { verdict=MISS; MISSES=$((MISSES + 1)); }
-    printf '%-44s %18s   %-22s %s\n' "$1" "$2" "$3" "$verdict"
+    printf '%-52s %18s   %-22s %s\n' "$1" "$2" "$3" "$verdict"
 }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 >= b + 0)}' && echo 1 || echo 0; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 < b + 0)}' && echo 1 || echo 0; }
 int() { awk -v a="$1" 'BEGIN {printf "%d", a + 0.5}'; }
-printf '%-44s %18s   %-22s %s\n' "metric" "measured" "target" "verdict"
-printf '%-44s %18s   %-22s\n' "signing RS256 1 / 2 threads (tokens/s)" "${R[sign_RS256_1]:-?} / ${R[sign_RS256_2]:-?}" "(reference)"
-printf '%-44s %18s   %-22s\n' "signing ES256 1 / 2 threads (tokens/s)" "${R[sign_ES256_1]:-?} / ${R[sign_ES256_2]:-?}" "(reference)"
+printf '%-52s %18s   %-22s %s\n' "metric" "measured" "target" "verdict"
+for a in RS256 ES256; do
+    printf '%-52s %18s   %-22s\n' "sign_jwt $a 1 / 2 threads (tokens/s)" "${R[sign_${a}_1]:-?} / ${R[sign_${a}_2]:-?}" "(the server's)"
+    for lib in ring aws-lc-rs; do
+        one="$(awk -v l="$lib" -v a="$a" '$1 == "ceiling" && $2 == l && $3 == a && $4 == "threads=1:" {print $5}' "$WORK/signing.txt")"
+        two="$(awk -v l="$lib" -v a="$a" '$1 == "ceiling" && $2 == l && $3 == a && $4 == "threads=2:" {print $5}' "$WORK/signing.txt")"
+        printf '%-52s %18s   %-22s\n' "ceiling $lib $a 1 / 2 threads (tokens/s)" "${one:-?} / ${two:-?}" "(reference)"
+    done
+done
 HI=""
 for C in $BENCH_CONNECTIONS; do HI="$C"; done
 [[ " $BENCH_CONNECTIONS " == *" 64 "* ]] && HI=64
 if [[ -n "${R[tok_RS256_${HI}_rps]:-}" ]]; then
-    need="$(awk -v s="${R[sign_RS256_2]}" 'BEGIN {printf "%d", s * 0.85 + 0.5}')"
-    row "client_credentials RS256 c=$HI (tokens/s)" "$(int "${R[tok_RS256_${HI}_rps]}")" ">= $need (85% sign)" \
+    need="$(awk -v s="${R[best_RS256_2]}" 'BEGIN {printf "%d", s * 0.75 + 0.5}')"
+    row "client_credentials RS256 c=$HI (tokens/s)" "$(int "${R[tok_RS256_${HI}_rps]}")" ">= $need (75% ${R[bestlib_RS256_2]})" \
         "$(ge "${R[tok_RS256_${HI}_rps]}" "$need")"
 fi
 if [[ -n "${R[tok_ES256_${HI}_rps]:-}" ]]; then
-    row "client_credentials ES256 c=$HI (tokens/s)" "$(int "${R[tok_ES256_${HI}_rps]}")" ">= 20000" \
-        "$(ge "${R[tok_ES256_${HI}_rps]}" 20000)"
-    row "client_credentials ES256 c=$HI p99 (ms)" "$(printf '%.2f' "${R[tok_ES256_${HI}_p99]}")" "< 15" \
-        "$(lt "${R[tok_ES256_${HI}_p99]}" 15)"
+    row "client_credentials ES256 c=$HI (tokens/s)" "$(int "${R[tok_ES256_${HI}_rps]}")" ">= 25000" \
+        "$(ge "${R[tok_ES256_${HI}_rps]}" 25000)"
+    row "client_credentials ES256 c=$HI p99 (ms)" "$(printf '%.2f' "${R[tok_ES256_${HI}_p99]}")" "< 10" \
+        "$(lt "${R[tok_ES256_${HI}_p99]}" 10)"
 fi
 if [[ -n "${R[discovery_rps]:-}" ]]; then
     row "discovery c=64 (req/s)" "$(int "${R[discovery_rps]}")" ">= 30000" "$(ge "${R[discovery_rps]}" 30000)"
     row "JWKS c=64 (req/s)" "$(int "${R[jwks_rps]}")" ">= 30000" "$(ge "${R[jwks_rps]}" 30000)"
+fi
+if [[ -n "${R[scale_rps]:-}" ]]; then
+    ratio="$(awk -v a="${R[scale_rps]}" -v b="${R[scale_small_rps]}" 'BEGIN {printf "%d", (b > 0 ? 100 * a / b : 0) + 0.5}')"
+    row "$BENCH_SCALE_ALG c=${R[scale_conns]}: $BENCH_SCALE_CLIENTS / 3 clients (tok/s)" \
+        "$(int "${R[scale_rps]}") / $(int "${R[scale_small_rps]}")" ">= 90% ($ratio%)" "$(ge "$ratio" 90)"
+    for point in page tag role; do
+        case $point in
+            page) label="ClientCredentialClients?skip=$SKIP" ;;
+            tag) label="ClientCredentialClients?tag=group-7" ;;
+            role) label="Roles/{id}/clientcredentialclients?skip=$SKIP" ;;
+        esac
+        if [[ $point == role ]]; then   # every filler holds the role: no §10 target, printed to watch
+            printf '%-52s %18s   %-22s\n' "$label p99 (ms)" "$(printf '%.2f' "${R[api_${point}_p99]}")" "(no target)"
+        else
+            row "$label p99 (ms)" "$(printf '%.2f' "${R[api_${point}_p99]}")" "< 20" \
+                "$(lt "${R[api_${point}_p99]}" 20)"
+        fi
+    done
 fi
 row "non-2xx responses (all runs)" "$TOTAL_NON2XX" "0" "$( (( TOTAL_NON2XX == 0 )) && echo 1 || echo 0)"
 row "socket errors (all runs)" "$TOTAL_ERRORS" "0" "$( (( TOTAL_ERRORS == 0 )) && echo 1 || echo 0)"

@@ -4,14 +4,19 @@
 //! Contract: [`sign_jwt`] builds the JWS by hand with the key pair parsed once (the token endpoint's
 //! hot path, SPEC §10); the header is exactly `{"alg","kid","typ"}`. [`Verifier`] accepts only
 //! tokens whose `kid` is a published key and whose header `alg` is that key's algorithm (no `none`,
-//! no algorithm confusion), checks the signature with `jsonwebtoken`, then `typ`, `iss`, `aud`,
-//! `exp` (no leeway) and `nbf` (30 s leeway) against the caller's `now`, never the system clock.
+//! no algorithm confusion), checks the signature with the public key parsed once by `aws-lc-rs`
+//! (one [`ParsedPublicKey`] per published key, built when the verifier is built), then `typ`, `iss`,
+//! `aud`, `exp` (no leeway) and `nbf` (30 s leeway) against the caller's `now`, never the system
+//! clock.
 
 use std::collections::HashMap;
 
+use aws_lc_rs::signature::{
+    ParsedPublicKey, RsaPublicKeyComponents, ECDSA_P256_SHA256_FIXED, ED25519,
+    RSA_PKCS1_2048_8192_SHA256,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::DecodingKey;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +71,16 @@ pub fn sign_jwt<C: Serialize>(
     Ok(token)
 }
 
+/// The JOSE header members the verifier reads (RFC 7515 §4.1). Unknown members are ignored, except
+/// `crit`: no extension is understood, so a token that marks one critical is refused (§4.1.11).
+#[derive(Deserialize)]
+struct JoseHeader {
+    alg: String,
+    kid: Option<String>,
+    typ: Option<String>,
+    crit: Option<serde::de::IgnoredAny>,
+}
+
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -86,7 +101,7 @@ struct Registered {
 /// Verifies tokens signed by the keys published at the time it was built. Cheap to use, built once
 /// per key-ring change.
 pub struct Verifier {
-    keys: HashMap<String, (SigningAlg, DecodingKey)>,
+    keys: HashMap<String, (SigningAlg, ParsedPublicKey)>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -102,13 +117,25 @@ impl Verifier {
     pub fn new(ring: &KeyRing, now: UnixTime) -> Result<Self, CryptoError> {
         let mut keys = HashMap::new();
         for key in ring.published(now) {
-            let decoding = match key.public_jwk() {
-                PublicJwk::Rsa { n, e } => DecodingKey::from_rsa_components(n, e),
-                PublicJwk::Ec { x, y } => DecodingKey::from_ec_components(x, y),
-                PublicJwk::Okp { x } => DecodingKey::from_ed_components(x),
+            let bad = |e: String| CryptoError::InvalidKey(format!("{}: {e}", key.kid()));
+            let b64 = |v: &str| URL_SAFE_NO_PAD.decode(v).map_err(|e| bad(e.to_string()));
+            let parsed = match key.public_jwk() {
+                PublicJwk::Rsa { n, e } => RsaPublicKeyComponents {
+                    n: b64(n)?,
+                    e: b64(e)?,
+                }
+                .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256),
+                PublicJwk::Ec { x, y } => {
+                    // Uncompressed SEC1 point: 0x04 || x || y.
+                    let mut point = vec![4u8];
+                    point.extend(b64(x)?);
+                    point.extend(b64(y)?);
+                    ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                }
+                PublicJwk::Okp { x } => ParsedPublicKey::new(&ED25519, b64(x)?),
             }
-            .map_err(|e| CryptoError::InvalidKey(format!("{}: {e}", key.kid())))?;
-            keys.insert(key.kid().to_owned(), (key.alg(), decoding));
+            .map_err(|e| bad(e.to_string()))?;
+            keys.insert(key.kid().to_owned(), (key.alg(), parsed));
         }
         Ok(Verifier { keys })
     }
@@ -137,15 +164,22 @@ impl Verifier {
     ) -> Result<C, TokenRejection> {
         use TokenRejection as R;
         let (message, signature) = token.rsplit_once('.').ok_or(R::Malformed)?;
-        let (_, payload_b64) = message.split_once('.').ok_or(R::Malformed)?;
+        let (header_b64, payload_b64) = message.split_once('.').ok_or(R::Malformed)?;
         if payload_b64.contains('.') {
             return Err(R::Malformed);
         }
-        // Fails for an unknown `alg`, including "none".
-        let header = jsonwebtoken::decode_header(token).map_err(|_| R::Malformed)?;
+        let header = URL_SAFE_NO_PAD
+            .decode(header_b64)
+            .map_err(|_| R::Malformed)?;
+        let header: JoseHeader = serde_json::from_slice(&header).map_err(|_| R::Malformed)?;
+        if header.crit.is_some() {
+            return Err(R::Malformed);
+        }
         let kid = header.kid.as_deref().ok_or(R::MissingKid)?;
         let (alg, key) = self.keys.get(kid).ok_or(R::UnknownKid)?;
-        if header.alg != alg.jsonwebtoken() {
+        // The key's own algorithm, never the one the token names: "none", HS256 with the public
+        // key as secret, or another asymmetric algorithm are all refused here.
+        if header.alg != alg.as_str() {
             return Err(R::AlgorithmMismatch);
         }
         if let Some(expected) = expected_typ {
@@ -155,13 +189,13 @@ impl Verifier {
                 return Err(R::WrongType);
             }
         }
-        // The same signature check `jsonwebtoken::decode` performs; the claims are then parsed
+        // The signature over the ASCII signing input (RFC 7515 §5.2); the claims are then parsed
         // once for both the caller's type and the registered claims checked against `now`.
-        let valid = jsonwebtoken::crypto::verify(signature, message.as_bytes(), key, header.alg)
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
             .map_err(|_| R::BadSignature)?;
-        if !valid {
-            return Err(R::BadSignature);
-        }
+        key.verify_sig(message.as_bytes(), &signature)
+            .map_err(|_| R::BadSignature)?;
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| R::Malformed)?;

@@ -214,3 +214,17 @@ fn jwks_has_kid_alg_and_use_for_every_key_type() {
     let meta: &KeyMeta = keys[0].meta();
     assert_eq!(meta.kid, keys[0].public_jwk().thumbprint());
 }
+
+#[test]
+fn a_critical_header_extension_is_refused() {
+    let key = test_key(SigningAlg::ES256, 0);
+    let v = Verifier::new(&ring_of(&[&key]), NOW).unwrap();
+    let token = sign_jwt(&claims(NOW + 300), "at+jwt", &key).unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = b64(&json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt", "crit": ["exp"]}));
+    let token = format!("{header}.{}.{}", parts[1], parts[2]);
+    assert_eq!(
+        rejection(verify(&v, &token, NOW)),
+        TokenRejection::Malformed
+    );
+}

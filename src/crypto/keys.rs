@@ -1,11 +1,11 @@
-//! Signing keys (SPEC §6.3, §6.4): one [`SigningKey`] is a private key parsed once into a `ring` key
-//! pair, its public JWK members and its life-cycle metadata ([`KeyMeta`], the `<kid>.json` sidecar of
-//! `<kid>.pem`).
+//! Signing keys (SPEC §6.3, §6.4): one [`SigningKey`] is a private key parsed once into an
+//! `aws-lc-rs` key pair, its public JWK members and its life-cycle metadata ([`KeyMeta`], the
+//! `<kid>.json` sidecar of `<kid>.pem`).
 //!
 //! Contract: `kid` is the RFC 7638 JWK thumbprint of the public key, checked on load; private keys
-//! are PKCS#8 PEM; all signing uses `ring` (the `rsa` crate only generates RSA keys, because of
-//! RUSTSEC-2023-0071). Life-cycle states are computed in `keys/keyring.rs` ([`KeyRing`]), file
-//! operations live in `keys/store.rs` ([`KeyStore`]).
+//! are PKCS#8 PEM; generation and signing both use `aws-lc-rs` (docs/decisions/0006). Life-cycle
+//! states are computed in `keys/keyring.rs` ([`KeyRing`]), file operations live in
+//! `keys/store.rs` ([`KeyStore`]).
 
 mod keyring;
 mod store;
@@ -13,13 +13,15 @@ mod store;
 pub use keyring::{KeyInfo, KeyRing, KeyState};
 pub use store::KeyStore;
 
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
+};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use ring::rand::SystemRandom;
-use ring::signature::{
-    EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING,
-    RSA_PKCS1_SHA256,
-};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,15 +50,6 @@ impl SigningAlg {
             SigningAlg::RS256 => "RS256",
             SigningAlg::ES256 => "ES256",
             SigningAlg::EdDSA => "EdDSA",
-        }
-    }
-
-    /// The same algorithm in `jsonwebtoken`'s vocabulary (used by the verifier).
-    pub fn jsonwebtoken(self) -> jsonwebtoken::Algorithm {
-        match self {
-            SigningAlg::RS256 => jsonwebtoken::Algorithm::RS256,
-            SigningAlg::ES256 => jsonwebtoken::Algorithm::ES256,
-            SigningAlg::EdDSA => jsonwebtoken::Algorithm::EdDSA,
         }
     }
 }
@@ -180,7 +173,7 @@ fn parse_pkcs8(der: &[u8], alg: SigningAlg) -> Result<(ParsedKeyPair, PublicJwk)
     Ok(match alg {
         SigningAlg::RS256 => {
             let pair = RsaKeyPair::from_pkcs8(der).map_err(invalid)?;
-            let c: ring::rsa::PublicKeyComponents<Vec<u8>> = pair.public().into();
+            let c = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
             let public = PublicJwk::Rsa {
                 n: URL_SAFE_NO_PAD.encode(&c.n),
                 e: URL_SAFE_NO_PAD.encode(&c.e),
@@ -188,9 +181,8 @@ fn parse_pkcs8(der: &[u8], alg: SigningAlg) -> Result<(ParsedKeyPair, PublicJwk)
             (ParsedKeyPair::Rsa(pair), public)
         }
         SigningAlg::ES256 => {
-            let rng = SystemRandom::new();
-            let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng)
-                .map_err(invalid)?;
+            let pair =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(invalid)?;
             // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
             let point = pair.public_key().as_ref();
             let (Some(x), Some(y)) = (point.get(1..33), point.get(33..65)) else {
@@ -203,7 +195,8 @@ fn parse_pkcs8(der: &[u8], alg: SigningAlg) -> Result<(ParsedKeyPair, PublicJwk)
             (ParsedKeyPair::Ec(pair), public)
         }
         SigningAlg::EdDSA => {
-            // `from_pkcs8` wants PKCS#8 v2 (what ring generates); accept v1 from other tools.
+            // `from_pkcs8` wants PKCS#8 v2 (what ring and aws-lc-rs generate); accept v1 from
+            // other tools.
             let pair = Ed25519KeyPair::from_pkcs8(der)
                 .or_else(|_| Ed25519KeyPair::from_pkcs8_maybe_unchecked(der))
                 .map_err(invalid)?;
@@ -284,7 +277,7 @@ impl SigningKey {
     /// Length in bytes of a signature made by this key.
     pub fn signature_len(&self) -> usize {
         match &self.pair {
-            ParsedKeyPair::Rsa(p) => p.public().modulus_len(),
+            ParsedKeyPair::Rsa(p) => p.public_modulus_len(),
             ParsedKeyPair::Ec(_) | ParsedKeyPair::Ed(_) => 64,
         }
     }
@@ -293,7 +286,7 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.pair {
             ParsedKeyPair::Rsa(p) => {
-                let mut sig = vec![0u8; p.public().modulus_len()];
+                let mut sig = vec![0u8; p.public_modulus_len()];
                 p.sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
                     .map_err(|_| CryptoError::Signing)?;
                 Ok(sig)
@@ -323,8 +316,8 @@ impl SigningKey {
     }
 }
 
-/// A fresh private key as PKCS#8 DER: RSA-2048 from the `rsa` crate (generation only), P-256 and
-/// Ed25519 from `ring`.
+/// A fresh private key as PKCS#8 DER, from `aws-lc-rs`: RSA-2048 (PKCS#8 v1, the form the `rsa`
+/// crate wrote before, so old and new key files look alike), P-256 and Ed25519 (PKCS#8 v2).
 pub fn generate_pkcs8_der(alg: SigningAlg) -> Result<Vec<u8>, CryptoError> {
     let failed = |reason: String| CryptoError::KeyGeneration {
         alg: alg.as_str(),
@@ -333,18 +326,19 @@ pub fn generate_pkcs8_der(alg: SigningAlg) -> Result<Vec<u8>, CryptoError> {
     let rng = SystemRandom::new();
     match alg {
         SigningAlg::RS256 => {
-            use rsa::pkcs8::EncodePrivateKey;
-            let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
-                .map_err(|e| failed(e.to_string()))?;
-            let doc = key.to_pkcs8_der().map_err(|e| failed(e.to_string()))?;
-            Ok(doc.as_bytes().to_vec())
+            let pair = RsaKeyPair::generate(KeySize::Rsa2048)
+                .map_err(|_| failed("aws-lc-rs refused to generate an RSA-2048 key".into()))?;
+            let der: Pkcs8V1Der<'static> = pair
+                .as_der()
+                .map_err(|_| failed("aws-lc-rs could not encode the RSA key as PKCS#8".into()))?;
+            Ok(der.as_ref().to_vec())
         }
         SigningAlg::ES256 => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
             .map(|d| d.as_ref().to_vec())
-            .map_err(|_| failed("ring refused to generate a P-256 key".into())),
+            .map_err(|_| failed("aws-lc-rs refused to generate a P-256 key".into())),
         SigningAlg::EdDSA => Ed25519KeyPair::generate_pkcs8(&rng)
             .map(|d| d.as_ref().to_vec())
-            .map_err(|_| failed("ring refused to generate an Ed25519 key".into())),
+            .map_err(|_| failed("aws-lc-rs refused to generate an Ed25519 key".into())),
     }
 }
 

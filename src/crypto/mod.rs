@@ -2,8 +2,8 @@
 //! hashing. Knows nothing of HTTP or the database.
 //!
 //! Contract: every fallible function returns [`CryptoError`]; nothing here reads the clock (callers pass
-//! `now`), logs a secret, or panics. Signing always uses `ring` with key pairs parsed once (SPEC §10); the
-//! `rsa` crate is only used to generate RSA keys, `jsonwebtoken` only to verify.
+//! `now`), logs a secret, or panics. One crypto library, `aws-lc-rs` (docs/decisions/0006), generates
+//! keys, signs and verifies with keys parsed once (SPEC §10), seals, and draws random numbers.
 
 pub mod jwt;
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Sealing a short-lived value under a key derived from a bearer secret (ChaCha20-Poly1305 via
-//! ring). Used to keep a refresh-token rotation's response for the retry window so that only the
+//! aws-lc-rs). Used to keep a refresh-token rotation's response for the retry window so that only the
 //! holder of the old token can read it back: the database alone cannot.
 
 use super::CryptoError;
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
-use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
 
 const CONTEXT: &[u8] = b"portcullis seal v1\0";

@@ -7,9 +7,9 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -98,7 +98,7 @@ impl SecretHash {
 /// The key of the CSRF tokens (SPEC §8): a token is the HMAC-SHA256 of what binds the form to
 /// its browser (the session cookie, or before sign-in the browser's own random id), so a token
 /// made for one session is worthless in another and nobody without the key can make one.
-pub struct CsrfKey(ring::hmac::Key);
+pub struct CsrfKey(aws_lc_rs::hmac::Key);
 
 impl std::fmt::Debug for CsrfKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,19 +109,22 @@ impl std::fmt::Debug for CsrfKey {
 impl CsrfKey {
     /// A key from a stored secret (any length; 32 random bytes in practice).
     pub fn new(secret: &[u8]) -> Self {
-        CsrfKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret))
+        CsrfKey(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            secret,
+        ))
     }
 
     /// The token for a form bound to `binding`.
     pub fn token(&self, binding: &str) -> String {
-        URL_SAFE_NO_PAD.encode(ring::hmac::sign(&self.0, binding.as_bytes()))
+        URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&self.0, binding.as_bytes()))
     }
 
     /// Whether `token` is the token for `binding`; constant-time.
     pub fn verify(&self, binding: &str, token: &str) -> bool {
         URL_SAFE_NO_PAD
             .decode(token)
-            .is_ok_and(|tag| ring::hmac::verify(&self.0, binding.as_bytes(), &tag).is_ok())
+            .is_ok_and(|tag| aws_lc_rs::hmac::verify(&self.0, binding.as_bytes(), &tag).is_ok())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
-use crate::domain::{Caller, Client, ClientKind, Page, Role, RoleId, TenantId, User, UserId};
+use crate::domain::{Caller, Client, ListQuery, Page, Role, RoleId, TenantId, User};
 use crate::store;
 use serde::Deserialize;
 
@@ -159,46 +159,32 @@ pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) ->
     })
 }
 
-/// GET the users holding a role (TM).
+/// GET one page of the users holding a role (TM), by creation time then id (SPEC §3.1 lists).
 pub fn users(
     ctx: &Context,
     caller: &Caller,
     tenant: &TenantId,
     id: &RoleId,
-) -> ServiceResult<Vec<User>> {
+    q: &ListQuery,
+) -> ServiceResult<Page<User>> {
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
-        let mut out = Vec::new();
-        for uid in store::roles::user_ids_with_role(conn, id)? {
-            if let Some(u) = store::users::get(conn, tenant, &UserId::from_stored(uid))? {
-                out.push(u);
-            }
-        }
-        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        Ok(out)
+        Ok(store::users::list_with_role(conn, tenant, id, q)?)
     })
 }
 
-/// GET the client-credentials clients holding a role (TM).
+/// GET one page of the client-credentials clients holding a role (TM), by creation time then id.
 pub fn clients(
     ctx: &Context,
     caller: &Caller,
     tenant: &TenantId,
     id: &RoleId,
-) -> ServiceResult<Vec<Client>> {
+    q: &ListQuery,
+) -> ServiceResult<Page<Client>> {
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
-        let mut out = Vec::new();
-        for cid in store::roles::client_ids_with_role(conn, id)? {
-            let cid = crate::domain::ClientId::from_stored(cid);
-            if let Some(c) = store::clients::get(conn, tenant, ClientKind::ClientCredentials, &cid)?
-            {
-                out.push(c);
-            }
-        }
-        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        Ok(out)
+        Ok(store::clients::list_with_role(conn, tenant, id, q)?)
     })
 }

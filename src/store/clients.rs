@@ -1,7 +1,13 @@
 //! Client rows (all three kinds share one table and one id space), their roles and secrets, and the
 //! single indexed read that the token endpoint makes per request.
+//!
+//! Contract: no read grows with the number of clients in the registry beyond what it returns
+//! (SPEC §10): the token read goes by primary key, list pages are read as keys from the
+//! `(tenant_id, kind, created, id)` index and then by primary key, and a `tag` filter reads the
+//! matching range of the derived `client_tags` table's `(tenant_id, kind, tag, created, client_id)`
+//! index (kept in step on every insert and update, like `client_origins`).
 
-use super::schema::{client_origins, client_roles, client_secrets, clients, roles};
+use super::schema::{client_origins, client_roles, client_secrets, client_tags, clients, roles};
 use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
 use crate::domain::{
     Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, Standing,
@@ -119,7 +125,31 @@ pub fn insert(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
         ))
         .execute(conn)?;
     set_origins(conn, c)?;
+    set_tags(conn, c)?;
     set_roles(conn, &c.id, &c.role_ids)
+}
+
+/// Keeps the derived tag index (for `tag` filters) in step with the client: each tag lowercased
+/// (filters compare case-insensitively, SPEC §3.1), once, with copies of the client's tenant, kind
+/// and creation time. CAUTION: those copies are right only because none of them ever changes.
+fn set_tags(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
+    diesel::delete(client_tags::table.filter(client_tags::client_id.eq(c.id.as_str())))
+        .execute(conn)?;
+    let mut tags: Vec<String> = c.tags.iter().map(|t| t.to_lowercase()).collect();
+    tags.sort();
+    tags.dedup();
+    for tag in &tags {
+        diesel::insert_into(client_tags::table)
+            .values((
+                client_tags::client_id.eq(c.id.as_str()),
+                client_tags::tag.eq(tag),
+                client_tags::tenant_id.eq(c.tenant_id.as_str()),
+                client_tags::kind.eq(c.kind.as_str()),
+                client_tags::created.eq(c.created),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Keeps the derived origin index (for CORS preflights) in step with the client.
@@ -164,6 +194,7 @@ pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
         })
         .execute(conn)?;
     set_origins(conn, c)?;
+    set_tags(conn, c)?;
     set_roles(conn, &c.id, &c.role_ids)
 }
 
@@ -266,13 +297,15 @@ pub fn list(
     kind: ClientKind,
     q: &ListQuery,
 ) -> StoreResult<Page<Client>> {
-    let base = clients::table
-        .filter(clients::tenant_id.eq(tenant.as_str()))
-        .filter(clients::kind.eq(kind.as_str()))
-        .order((clients::created.asc(), clients::id.asc()))
-        .select(ClientRow::as_select());
     if !q.ids.is_empty() {
-        let rows = base.filter(clients::id.eq_any(&q.ids)).load(conn)?;
+        // At most the requested ids are read, by primary key.
+        let rows = clients::table
+            .filter(clients::tenant_id.eq(tenant.as_str()))
+            .filter(clients::kind.eq(kind.as_str()))
+            .filter(clients::id.eq_any(&q.ids))
+            .order((clients::created.asc(), clients::id.asc()))
+            .select(ClientRow::as_select())
+            .load(conn)?;
         let items: Vec<Client> = with_roles(conn, rows)?
             .into_iter()
             .filter(|c| has_tags(c, &q.tags))
@@ -282,38 +315,103 @@ pub fn list(
             items,
         });
     }
-    if !q.tags.is_empty() {
-        // Tags live in a JSON column: filter in memory over the tenant's clients of this kind.
-        let rows = base.load(conn)?;
-        let matching: Vec<ClientRow> = rows
-            .into_iter()
-            .filter(|r| {
-                from_json_list(&r.tags)
-                    .map(|tags| {
-                        q.tags
-                            .iter()
-                            .all(|want| tags.iter().any(|t| t.to_lowercase() == *want))
-                    })
-                    .unwrap_or(false)
-            })
-            .collect();
-        let total = matching.len() as i64;
-        let page: Vec<ClientRow> = matching
-            .into_iter()
-            .skip(q.skip.max(0) as usize)
-            .take(q.count.max(0) as usize)
-            .collect();
+    let (total, ids): (i64, Vec<String>) = match q.tags.split_first() {
+        None => {
+            let total = clients::table
+                .filter(clients::tenant_id.eq(tenant.as_str()))
+                .filter(clients::kind.eq(kind.as_str()))
+                .count()
+                .get_result(conn)?;
+            // The page's keys first: OFFSET walks the (tenant_id, kind, created, id) index only,
+            // never the table rows it skips; then the page's rows by primary key.
+            let ids = clients::table
+                .filter(clients::tenant_id.eq(tenant.as_str()))
+                .filter(clients::kind.eq(kind.as_str()))
+                .order((clients::created.asc(), clients::id.asc()))
+                .select(clients::id)
+                .offset(q.skip)
+                .limit(q.count)
+                .load(conn)?;
+            (total, ids)
+        }
+        Some((first, more)) => {
+            // The first tag's range of the (tenant_id, kind, tag, created, client_id) index, in
+            // list order; every further tag must be present too.
+            let tagged = |tag: &str| {
+                client_tags::table
+                    .filter(client_tags::tenant_id.eq(tenant.as_str()))
+                    .filter(client_tags::kind.eq(kind.as_str()))
+                    .filter(client_tags::tag.eq(tag.to_owned()))
+            };
+            let mut keys = tagged(first).select(client_tags::client_id).into_boxed();
+            let mut count = tagged(first).count().into_boxed();
+            // The same table again in the subquery needs another name.
+            let other = diesel::alias!(client_tags as other_tags);
+            let also_tagged = |tag: &str| {
+                other
+                    .filter(other.field(client_tags::tenant_id).eq(tenant.as_str()))
+                    .filter(other.field(client_tags::kind).eq(kind.as_str()))
+                    .filter(other.field(client_tags::tag).eq(tag.to_owned()))
+                    .select(other.field(client_tags::client_id))
+            };
+            for tag in more {
+                keys = keys.filter(client_tags::client_id.eq_any(also_tagged(tag)));
+                count = count.filter(client_tags::client_id.eq_any(also_tagged(tag)));
+            }
+            let total = count.get_result(conn)?;
+            let ids = keys
+                .order((client_tags::created.asc(), client_tags::client_id.asc()))
+                .offset(q.skip)
+                .limit(q.count)
+                .load(conn)?;
+            (total, ids)
+        }
+    };
+    if ids.is_empty() {
         return Ok(Page {
-            items: with_roles(conn, page)?,
+            items: Vec::new(),
             total,
         });
     }
+    let rows = clients::table
+        .filter(clients::id.eq_any(&ids))
+        .order((clients::created.asc(), clients::id.asc()))
+        .select(ClientRow::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: with_roles(conn, rows)?,
+        total,
+    })
+}
+
+/// One page of the tenant's client-credentials clients holding `role` (ordered by creation, then
+/// id) and how many hold it: one join for the page, one for the count, one for the page's roles.
+/// A join, not `id IN (holders)`: SQLite then probes client_roles' primary key per client instead of
+/// building the whole holder list first (half the time when every client holds the role).
+pub fn list_with_role(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    role: &RoleId,
+    q: &ListQuery,
+) -> StoreResult<Page<Client>> {
+    let kind = ClientKind::ClientCredentials.as_str();
     let total: i64 = clients::table
+        .inner_join(client_roles::table)
+        .filter(client_roles::role_id.eq(role.as_str()))
         .filter(clients::tenant_id.eq(tenant.as_str()))
-        .filter(clients::kind.eq(kind.as_str()))
+        .filter(clients::kind.eq(kind))
         .count()
         .get_result(conn)?;
-    let rows = base.offset(q.skip).limit(q.count).load(conn)?;
+    let rows = clients::table
+        .inner_join(client_roles::table)
+        .filter(client_roles::role_id.eq(role.as_str()))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .filter(clients::kind.eq(kind))
+        .order((clients::created.asc(), clients::id.asc()))
+        .offset(q.skip)
+        .limit(q.count)
+        .select(ClientRow::as_select())
+        .load(conn)?;
     Ok(Page {
         items: with_roles(conn, rows)?,
         total,

@@ -1,6 +1,6 @@
 //! Role rows, and the role assignments of users and clients.
 
-use super::schema::{client_roles, roles, user_roles};
+use super::schema::roles;
 use super::{DbConn, StoreResult};
 use crate::domain::{Role, RoleId, TenantId};
 use diesel::prelude::*;
@@ -93,20 +93,4 @@ pub fn update(conn: &mut DbConn, role: &Role) -> StoreResult<()> {
 pub fn delete(conn: &mut DbConn, id: &RoleId) -> StoreResult<()> {
     diesel::delete(roles::table.find(id.as_str())).execute(conn)?;
     Ok(())
-}
-
-/// Ids of users holding a role.
-pub fn user_ids_with_role(conn: &mut DbConn, role: &RoleId) -> StoreResult<Vec<String>> {
-    Ok(user_roles::table
-        .filter(user_roles::role_id.eq(role.as_str()))
-        .select(user_roles::user_id)
-        .load(conn)?)
-}
-
-/// Ids of clients holding a role.
-pub fn client_ids_with_role(conn: &mut DbConn, role: &RoleId) -> StoreResult<Vec<String>> {
-    Ok(client_roles::table
-        .filter(client_roles::role_id.eq(role.as_str()))
-        .select(client_roles::client_id)
-        .load(conn)?)
 }

@@ -154,6 +154,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_tags (client_id, tag) {
+        client_id -> Text,
+        tag -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         family_id -> Text,
@@ -189,6 +199,7 @@ diesel::joinable!(client_secrets -> clients (client_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(client_origins -> clients (client_id));
+diesel::joinable!(client_tags -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -205,5 +216,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     server_secrets,
     client_origins,
+    client_tags,
     refresh_tokens,
 );

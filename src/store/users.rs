@@ -203,6 +203,35 @@ pub fn list(conn: &mut DbConn, tenant: &TenantId, q: &ListQuery) -> StoreResult<
     })
 }
 
+/// One page of the tenant's users holding `role` (ordered by creation, then id) and how many hold
+/// it: one join for the page, one for the count, one for the page's roles.
+pub fn list_with_role(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    role: &RoleId,
+    q: &ListQuery,
+) -> StoreResult<Page<User>> {
+    let total: i64 = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_id.eq(role.as_str()))
+        .filter(users::tenant_id.eq(tenant.as_str()))
+        .count()
+        .get_result(conn)?;
+    let rows = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_id.eq(role.as_str()))
+        .filter(users::tenant_id.eq(tenant.as_str()))
+        .order((users::created.asc(), users::id.asc()))
+        .offset(q.skip)
+        .limit(q.count)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: with_roles(conn, rows)?,
+        total,
+    })
+}
+
 /// Writes every profile field (the service merged the partial update already).
 pub fn update(conn: &mut DbConn, user: &User, password_hash: Option<&str>) -> StoreResult<()> {
     diesel::update(users::table.find(user.id.as_str()))

@@ -14,6 +14,7 @@ mod portal_browser;
 mod properties;
 mod protocol;
 mod refresh;
+mod scale;
 mod signin;
 mod storage;
 mod throttle;

@@ -129,32 +129,38 @@ pub async fn delete_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
 pub async fn role_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
+    params: ListParams,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let users = run_as(&state, caller, move |ctx, caller| {
-        roles_svc::users(ctx, caller, &tenant, &role)
+    let q = params.query()?;
+    let page = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::users(ctx, caller, &tenant, &role, &q)
     })
     .await?;
-    let data: Vec<_> = users.iter().map(views::user).collect();
-    Ok(listed(&data, data.len() as i64))
+    let data: Vec<_> = page.items.iter().map(views::user).collect();
+    Ok(listed(&data, page.total))
 }
 
+/// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
 pub async fn role_clients(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
+    params: ListParams,
 ) -> Reply {
     let (tenant, role) = (tenant_id(&path.0)?, parse_role_id(&path.1)?);
-    let clients = run_as(&state, caller, move |ctx, caller| {
-        roles_svc::clients(ctx, caller, &tenant, &role)
+    let q = params.query()?;
+    let page = run_as(&state, caller, move |ctx, caller| {
+        roles_svc::clients(ctx, caller, &tenant, &role, &q)
     })
     .await?;
-    let data: Vec<_> = clients.iter().map(views::client).collect();
-    Ok(listed(&data, data.len() as i64))
+    let data: Vec<_> = page.items.iter().map(views::client).collect();
+    Ok(listed(&data, page.total))
 }
 
 pub async fn list_users(
