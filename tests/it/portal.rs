@@ -705,6 +705,30 @@ async fn add_and_remove_a_secret_edit_and_delete_a_client() {
         details.text
     );
     assert!(!details.text.contains(&secret));
+    // An expiration is a date a person reads, with the full timestamp in its title.
+    let dated = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/clients/secrets/add",
+        &[
+            ("type", "cc"),
+            ("id", &id),
+            ("description", "dated"),
+            ("expiration", "2099-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(dated.status, 200, "{}", dated.text);
+    let details = page(&server, &b, &format!("/portal/clients?type=cc&id={id}")).await;
+    assert!(
+        details.text.contains(
+            "<td>dated</td><td><time datetime=\"2099-12-31T00:00:00Z\" \
+             title=\"2099-12-31T00:00:00Z\">31 Dec 2099</time></td><td>3</td>"
+        ),
+        "{}",
+        details.text
+    );
 
     let removed = submit(
         &server,
@@ -828,9 +852,56 @@ async fn users_and_roles_pages() {
     )
     .await;
     assert_eq!(short.status, 200);
+    assert_eq!(
+        field_error(&short.text, "password").as_deref(),
+        Some("Password must have at least 12 characters."),
+        "{}",
+        short.text
+    );
     assert!(short
         .text
-        .contains("Password must have at least 12 characters."));
+        .contains("aria-describedby=\"password-hint password-error\""));
+    assert_eq!(field_value(&short.text, "email"), "ann@example.com");
+    // Every field's message stands next to it; a taken e-mail next to Email; nothing is saved.
+    let bad = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/users/add",
+        &[
+            ("email", "not-an-address"),
+            ("name", "Ann"),
+            ("password", ""),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 200);
+    assert_eq!(
+        field_error(&bad.text, "email").as_deref(),
+        Some("Email &#39;not-an-address&#39; is not an e-mail address."),
+        "HTML-escaped"
+    );
+    assert!(field_error(&bad.text, "password").is_some());
+    assert!(field_error(&bad.text, "name").is_none());
+    let taken = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/users/add",
+        &[
+            ("email", server.admin.admin_email.as_str()),
+            ("password", "a long enough passphrase"),
+            ("role", &member),
+        ],
+    )
+    .await;
+    assert_eq!(taken.status, 200);
+    assert!(
+        field_error(&taken.text, "email").is_some_and(|m| m.contains("already exists")),
+        "{}",
+        taken.text
+    );
+    assert_eq!(api_list(&server, "/Users").await.len(), 1, "nothing saved");
     let added = submit(
         &server,
         &b,

@@ -9,7 +9,7 @@ use super::views::{
     EditClientPage, FieldMessages, Frame, SecretRow, UrlList,
 };
 use super::{all_roles, query_value, role_checks, role_names, Portal, PortalResult};
-use crate::domain::time::format_time;
+use crate::domain::time::{format_date, format_time};
 use crate::domain::{Client, ClientKind, ClientSecret, Role};
 use crate::http::browser::form::Form;
 use crate::http::AppState;
@@ -173,7 +173,8 @@ fn client_details(c: Client, secrets: SecretsShown, all: &[Role]) -> ClientDetai
                     .map(|s| SecretRow {
                         id: s.id,
                         description: s.description.unwrap_or_default(),
-                        expiration: s.expiration.map_or_else(|| "Never".to_owned(), format_time),
+                        expiration: s.expiration.map_or_else(|| "Never".to_owned(), format_date),
+                        expiration_at: s.expiration.map(format_time).unwrap_or_default(),
                     })
                     .collect()
             })

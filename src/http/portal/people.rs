@@ -1,10 +1,14 @@
 //! The Users and Roles pages (SPEC §11): lists, Details with Remove, Add User and Add Role, all
 //! through `service::users` and `service::roles` with the portal user's `Caller`.
 
-use super::views::{AddRolePage, AddUserPage, RoleRow, RolesPage, UserDetails, UserRow, UsersPage};
+use super::views::{
+    AddRolePage, AddUserPage, RoleRow, RolesPage, UserDetails, UserFieldMessages, UserRow,
+    UsersPage,
+};
 use super::{all_roles, query_value, role_checks, role_names, Portal, PortalError, PortalResult};
 use crate::domain::User;
 use crate::http::AppState;
+use crate::service::portal::{self, Field, FieldError};
 use crate::service::roles::{self, RoleInput};
 use crate::service::users::{self, UserInput};
 use crate::service::{validate, ServiceError};
@@ -71,7 +75,7 @@ type UserFields = (String, String, Vec<String>);
 async fn user_form(
     portal: &Portal<'_>,
     fields: UserFields,
-    message: Option<String>,
+    errors: UserFieldMessages,
 ) -> PortalResult {
     let roles = portal.run(all_roles).await?;
     portal.render("users", |frame| AddUserPage {
@@ -79,14 +83,43 @@ async fn user_form(
         email: fields.0,
         name: fields.1,
         roles: role_checks(&roles, &fields.2),
-        message,
+        errors,
     })
+}
+
+/// Puts each message of the Add User checks next to its field.
+fn user_messages(errors: Vec<FieldError>) -> UserFieldMessages {
+    let mut m = UserFieldMessages::default();
+    for e in errors {
+        match e.field {
+            Field::Email => m.email = Some(e.message),
+            Field::Name => m.name = Some(e.message),
+            Field::Password => m.password = Some(e.message),
+            _ => m.form = Some(e.message),
+        }
+    }
+    m
+}
+
+/// Where a refusal of `users::create` stands: a taken e-mail next to Email, any other bad value
+/// above the form; anything else is the portal's error page.
+fn create_refusal(
+    portal: &Portal<'_>,
+    error: ServiceError,
+) -> Result<UserFieldMessages, PortalError> {
+    let mut m = UserFieldMessages::default();
+    match error {
+        ServiceError::Conflict(reason) => m.email = Some(reason),
+        ServiceError::BadRequest { reason, .. } => m.form = Some(reason),
+        e => return Err(portal.fail(e)),
+    }
+    Ok(m)
 }
 
 /// `GET /portal/users/add`.
 pub(super) async fn add_user_form(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
     let portal = Portal::admin(&state, &req).await?;
-    user_form(&portal, Default::default(), None).await
+    user_form(&portal, Default::default(), UserFieldMessages::default()).await
 }
 
 /// `POST /portal/users/add`: email, name, password, role (repeated).
@@ -101,6 +134,10 @@ pub(super) async fn add_user(
         form.get("name").to_owned(),
         form.all("role"),
     );
+    let errors = portal::check_user_fields(&fields.0, &fields.1, form.get("password"));
+    if !errors.is_empty() {
+        return user_form(&portal, fields, user_messages(errors)).await;
+    }
     let input = UserInput {
         email: Some(fields.0.clone()),
         name: Some(fields.1.clone()),
@@ -113,7 +150,7 @@ pub(super) async fn add_user(
         .await;
     match created {
         Ok(u) => portal.redirect(&format!("/users?id={}", u.id.as_str())),
-        Err(e) => user_form(&portal, fields, Some(field_refusal(&portal, e)?)).await,
+        Err(e) => user_form(&portal, fields, create_refusal(&portal, e)?).await,
     }
 }
 

@@ -29,7 +29,10 @@ pub struct ClientRow {
 pub struct SecretRow {
     pub id: i64,
     pub description: String,
+    /// A date a person reads (`31 Dec 2027`), or `Never`.
     pub expiration: String,
+    /// The full RFC 3339 timestamp (the `title` and `datetime`); empty for `Never`.
+    pub expiration_at: String,
 }
 
 /// The Details region of the chosen client.
@@ -185,6 +188,16 @@ pub struct UsersPage {
     pub details: Option<UserDetails>,
 }
 
+/// Messages next to the fields of the Add User form.
+#[derive(Default)]
+pub struct UserFieldMessages {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    /// Anything that concerns no single field.
+    pub form: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "portal_user_add.html")]
 pub struct AddUserPage {
@@ -192,7 +205,7 @@ pub struct AddUserPage {
     pub email: String,
     pub name: String,
     pub roles: Vec<RoleCheck>,
-    pub message: Option<String>,
+    pub errors: UserFieldMessages,
 }
 
 /// A role in the list.
