@@ -16,6 +16,7 @@
 mod clients;
 mod error;
 mod people;
+mod role_pages;
 mod views;
 
 pub use error::PortalError;
@@ -76,12 +77,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 people::add_user_form,
                 people::add_user,
             ))
+            .service(form_page(
+                "/users/edit",
+                people::edit_user_form,
+                people::edit_user,
+            ))
             .route("/users/remove", web::post().to(people::remove_user))
-            .route("/roles", web::get().to(people::roles))
+            .route("/roles", web::get().to(role_pages::roles))
             .service(form_page(
                 "/roles/add",
-                people::add_role_form,
-                people::add_role,
+                role_pages::add_role_form,
+                role_pages::add_role,
+            ))
+            .service(form_page(
+                "/roles/edit",
+                role_pages::edit_role_form,
+                role_pages::edit_role,
+            ))
+            .service(form_page(
+                "/roles/delete",
+                role_pages::delete_role_form,
+                role_pages::delete_role,
             )),
     );
 }

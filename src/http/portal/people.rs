@@ -1,30 +1,17 @@
-//! The Users and Roles pages (SPEC §11): lists, Details with Remove, Add User and Add Role, all
-//! through `service::users` and `service::roles` with the portal user's `Caller`.
+//! The Users pages (SPEC §11): the list, Details with Edit and Remove, Add User and Edit User
+//! (Name, roles), all through `service::users` with the portal user's `Caller`.
 
-use super::views::{
-    AddRolePage, AddUserPage, RoleRow, RolesPage, UserDetails, UserFieldMessages, UserRow,
-    UsersPage,
-};
+use super::views::{AddUserPage, EditUserPage, UserDetails, UserFieldMessages, UserRow, UsersPage};
 use super::{all_roles, query_value, role_checks, role_names, Portal, PortalError, PortalResult};
 use crate::domain::User;
 use crate::http::AppState;
 use crate::service::portal::{self, Field, FieldError};
-use crate::service::roles::{self, RoleInput};
 use crate::service::users::{self, UserInput};
 use crate::service::{validate, ServiceError};
 use actix_web::{web, HttpRequest};
 
 fn display_name(u: &User) -> String {
     u.name.clone().unwrap_or_default()
-}
-
-/// The message an Add form shows again for a bad or taken value; any other failure is the
-/// portal's error page.
-fn field_refusal(portal: &Portal<'_>, error: ServiceError) -> Result<String, PortalError> {
-    match error {
-        ServiceError::BadRequest { reason, .. } | ServiceError::Conflict(reason) => Ok(reason),
-        e => Err(portal.fail(e)),
-    }
 }
 
 /// `GET /portal/users[?id=<user id>]`.
@@ -154,6 +141,88 @@ pub(super) async fn add_user(
     }
 }
 
+/// The fields of the Edit User form: name, the chosen role ids.
+type EditFields = (String, Vec<String>);
+
+async fn edit_user_page(
+    portal: &Portal<'_>,
+    user: User,
+    fields: Option<EditFields>,
+    errors: UserFieldMessages,
+) -> PortalResult {
+    let roles = portal.run(all_roles).await?;
+    let (name, chosen) = fields.unwrap_or_else(|| {
+        let ids = user
+            .role_ids
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
+        (display_name(&user), ids)
+    });
+    portal.render("users", |frame| EditUserPage {
+        frame,
+        id: user.id.as_str().to_owned(),
+        email: user.email.clone(),
+        name,
+        roles: role_checks(&roles, &chosen),
+        errors,
+    })
+}
+
+/// The user named by `raw` (a query or form id), as the portal user may see it.
+async fn user_named(portal: &Portal<'_>, raw: String) -> Result<User, PortalError> {
+    portal
+        .run(move |ctx, user| {
+            let id = users::parse_user_id(&raw)?;
+            users::get(ctx, &user.caller, &user.caller.tenant_id, &id)
+        })
+        .await
+}
+
+/// `GET /portal/users/edit?id=`.
+pub(super) async fn edit_user_form(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
+    let portal = Portal::admin(&state, &req).await?;
+    let user = user_named(&portal, query_value(&req, "id").unwrap_or_default()).await?;
+    edit_user_page(&portal, user, None, UserFieldMessages::default()).await
+}
+
+/// `POST /portal/users/edit`: id, name, role (repeated).
+pub(super) async fn edit_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> PortalResult {
+    let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
+    let user = user_named(&portal, form.get("id").to_owned()).await?;
+    let fields = (form.get("name").to_owned(), form.all("role"));
+    if let Err(e) = validate::optional_text("Name", Some(&fields.0)) {
+        let errors = create_refusal(&portal, e)?;
+        let errors = UserFieldMessages {
+            name: errors.form,
+            ..Default::default()
+        };
+        return edit_user_page(&portal, user, Some(fields), errors).await;
+    }
+    let input = UserInput {
+        name: Some(fields.0.clone()),
+        // No role field at all (not this page's form: it always sends the locked Tenant
+        // Member) leaves the roles as they are.
+        role_ids: Some(fields.1.clone()).filter(|r| !r.is_empty()),
+        ..Default::default()
+    };
+    let id = user.id.clone();
+    let saved = portal
+        .try_run(move |ctx, u| users::update(ctx, &u.caller, &u.caller.tenant_id, &id, input))
+        .await;
+    match saved {
+        Ok(u) => portal.redirect(&format!("/users?id={}", u.id.as_str())),
+        Err(e) => {
+            let errors = create_refusal(&portal, e)?;
+            edit_user_page(&portal, user, Some(fields), errors).await
+        }
+    }
+}
+
 /// `POST /portal/users/remove`: id.
 pub(super) async fn remove_user(
     state: web::Data<AppState>,
@@ -169,65 +238,4 @@ pub(super) async fn remove_user(
         })
         .await?;
     portal.redirect("/users")
-}
-
-/// `GET /portal/roles`: built-in and custom roles.
-pub(super) async fn roles(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
-    let portal = Portal::signed_in(&state, &req).await?;
-    let list = portal.run(all_roles).await?;
-    portal.render("roles", |frame| RolesPage {
-        frame,
-        rows: list
-            .into_iter()
-            .map(|r| RoleRow {
-                builtin: r.is_builtin(),
-                name: r.name,
-                description: r.description.unwrap_or_default(),
-            })
-            .collect(),
-    })
-}
-
-fn role_form(
-    portal: &Portal<'_>,
-    fields: (String, String),
-    message: Option<String>,
-) -> PortalResult {
-    portal.render("roles", |frame| AddRolePage {
-        frame,
-        name: fields.0,
-        description: fields.1,
-        message,
-    })
-}
-
-/// `GET /portal/roles/add`.
-pub(super) async fn add_role_form(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
-    let portal = Portal::admin(&state, &req).await?;
-    role_form(&portal, Default::default(), None)
-}
-
-/// `POST /portal/roles/add`: name, description.
-pub(super) async fn add_role(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> PortalResult {
-    let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
-    let fields = (
-        form.get("name").to_owned(),
-        form.get("description").to_owned(),
-    );
-    let input = RoleInput {
-        name: Some(fields.0.clone()),
-        description: Some(fields.1.clone()),
-        ..Default::default()
-    };
-    let created = portal
-        .try_run(move |ctx, user| roles::create(ctx, &user.caller, &user.caller.tenant_id, input))
-        .await;
-    match created {
-        Ok(_) => portal.redirect("/roles"),
-        Err(e) => role_form(&portal, fields, Some(field_refusal(&portal, e)?)),
-    }
 }

@@ -149,6 +149,8 @@ pub struct EditClientPage {
     pub redirect_uris: String,
     pub logout_uris: String,
     pub cors_origins: String,
+    /// The role checkboxes (client-credentials clients only).
+    pub roles: Vec<RoleCheck>,
     pub errors: FieldMessages,
 }
 
@@ -208,8 +210,29 @@ pub struct AddUserPage {
     pub errors: UserFieldMessages,
 }
 
+#[derive(Template)]
+#[template(path = "portal_user_edit.html")]
+pub struct EditUserPage {
+    pub frame: Frame,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<RoleCheck>,
+    pub errors: UserFieldMessages,
+}
+
 /// A role in the list.
 pub struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+    pub selected: bool,
+}
+
+/// The Details region of the chosen role (Edit and Delete only for custom roles).
+pub struct RoleDetails {
+    pub id: String,
     pub name: String,
     pub description: String,
     pub builtin: bool,
@@ -220,12 +243,19 @@ pub struct RoleRow {
 pub struct RolesPage {
     pub frame: Frame,
     pub rows: Vec<RoleRow>,
+    pub details: Option<RoleDetails>,
 }
 
+/// Add Role, or Edit of a custom role (`id` set).
 #[derive(Template)]
-#[template(path = "portal_role_add.html")]
-pub struct AddRolePage {
+#[template(path = "portal_role_form.html")]
+pub struct RoleFormPage {
     pub frame: Frame,
+    pub heading: &'static str,
+    pub button: &'static str,
+    pub action: String,
+    pub cancel: String,
+    pub id: Option<String>,
     pub name: String,
     pub description: String,
     pub message: Option<String>,
