@@ -1486,3 +1486,84 @@ async fn users_are_edited_and_custom_roles_edited_and_deleted_built_in_ones_read
     .await;
     assert_eq!(refused.status, 400);
 }
+
+/// The links to list rows on a portal page (`href="{prefix}..."`).
+fn row_links(html: &str, prefix: &str) -> usize {
+    html.matches(&format!("href=\"{prefix}")).count()
+}
+
+#[tokio::test]
+async fn long_lists_have_next_and_previous_pages_of_100() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    // 101 of each: the bootstrap client and user and 100 more; 5 built-in roles and 96 custom.
+    for i in 0..100 {
+        let r = crate::harness::post(
+            &server.api("/ClientCredentialClients"),
+            &token,
+            json!({"Name": format!("client {i:03}"), "RoleIds": [member]}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = crate::harness::post(
+            &server.api("/Users"),
+            &token,
+            json!({"Email": format!("u{i:03}@example.com")}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        if i < 96 {
+            let r = crate::harness::post(
+                &server.api("/Roles"),
+                &token,
+                json!({"Name": format!("role {i:03}")}),
+            )
+            .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+    }
+    let b = admin(&server).await;
+    for (path, base, rows) in [
+        (
+            "/portal/clients",
+            // askama writes `&` in an inserted value as `&#38;`.
+            "/portal/clients?type=cc&#38;",
+            "/portal/clients?type=cc&amp;id=",
+        ),
+        ("/portal/users", "/portal/users?", "/portal/users?id="),
+        ("/portal/roles", "/portal/roles?", "/portal/roles?id="),
+    ] {
+        let first = page(&server, &b, path).await;
+        assert_eq!(row_links(&first.text, rows), 100, "{path}");
+        assert!(
+            first
+                .text
+                .contains(&format!("<a href=\"{base}skip=100\" rel=\"next\">Next</a>")),
+            "{path}: {}",
+            first.text
+        );
+        assert!(!first.text.contains(">Previous</a>"), "{path}");
+        assert!(first.text.contains("1–100 of 101"), "{path}");
+        let second_url = format!("{base}skip=100").replace("&#38;", "&");
+        let second = page(&server, &b, &second_url).await;
+        assert_eq!(row_links(&second.text, rows), 1, "{path}");
+        assert!(second.text.contains("101–101 of 101"), "{path}");
+        let back = base.trim_end_matches('?').trim_end_matches("&#38;");
+        assert!(
+            second
+                .text
+                .contains(&format!("<a href=\"{back}\" rel=\"prev\">Previous</a>")),
+            "{path}: {}",
+            second.text
+        );
+        assert!(!second.text.contains(">Next</a>"), "{path}");
+        // A row chosen on the second page keeps the page.
+        assert!(second.text.contains("&amp;skip=100\""), "{path}");
+    }
+    // A short list has no pager; a nonsense skip is the first page.
+    let short = page(&server, &b, "/portal/clients?type=ac").await;
+    assert!(!short.text.contains("aria-label=\"Pages\""));
+    let odd = page(&server, &b, "/portal/users?skip=-5").await;
+    assert_eq!(row_links(&odd.text, "/portal/users?id="), 100);
+}

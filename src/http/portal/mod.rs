@@ -109,6 +109,14 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The `skip` of a list page (the API's paging parameter): a whole number from 0, else 0.
+pub(super) fn list_skip(req: &HttpRequest) -> i64 {
+    query_value(req, "skip")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .map_or(0, |n| n.min(i64::from(i32::MAX)))
+}
+
 /// Where a visitor without a session goes: the identity login page, coming back to the page asked
 /// for (a GET), or to the portal's start (after a POST, which cannot be repeated by a redirect).
 fn sign_in_first(state: &AppState, req: &HttpRequest) -> PortalError {

@@ -1,8 +1,12 @@
 //! The Users pages (SPEC §11): the list, Details with Edit and Remove, Add User and Edit User
 //! (Name, roles), all through `service::users` with the portal user's `Caller`.
 
-use super::views::{AddUserPage, EditUserPage, UserDetails, UserFieldMessages, UserRow, UsersPage};
-use super::{all_roles, query_value, role_checks, role_names, Portal, PortalError, PortalResult};
+use super::views::{
+    AddUserPage, EditUserPage, Pager, UserDetails, UserFieldMessages, UserRow, UsersPage, PAGE_SIZE,
+};
+use super::{
+    all_roles, list_skip, query_value, role_checks, role_names, Portal, PortalError, PortalResult,
+};
 use crate::domain::User;
 use crate::http::AppState;
 use crate::service::portal::{self, Field, FieldError};
@@ -18,11 +22,12 @@ fn display_name(u: &User) -> String {
 pub(super) async fn users(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
     let portal = Portal::signed_in(&state, &req).await?;
     let selected = query_value(&req, "id");
-    let (list, details, roles) = portal
+    let skip = list_skip(&req);
+    let (page, details, roles) = portal
         .run(move |ctx, user| {
             let (caller, tenant) = (&user.caller, &user.caller.tenant_id);
-            let query = validate::list_query(&[], &[], Some(0), Some(validate::MAX_COUNT))?;
-            let list = users::list(ctx, caller, tenant, &query)?.page.items;
+            let query = validate::list_query(&[], &[], Some(skip), Some(PAGE_SIZE))?;
+            let page = users::list(ctx, caller, tenant, &query)?.page;
             let details = match selected {
                 Some(raw) => Some(users::get(
                     ctx,
@@ -32,13 +37,20 @@ pub(super) async fn users(state: web::Data<AppState>, req: HttpRequest) -> Porta
                 )?),
                 None => None,
             };
-            Ok((list, details, all_roles(ctx, user)?))
+            Ok((page, details, all_roles(ctx, user)?))
         })
         .await?;
     let selected_id = details.as_ref().map(|u| u.id.as_str().to_owned());
     portal.render("users", |frame| UsersPage {
+        pager: Pager::new(
+            &format!("{}/users?", frame.root),
+            skip,
+            page.items.len(),
+            page.total,
+        ),
         frame,
-        rows: list
+        rows: page
+            .items
             .iter()
             .map(|u| UserRow {
                 id: u.id.as_str().to_owned(),

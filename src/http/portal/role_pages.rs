@@ -3,8 +3,8 @@
 //! the page offers no button). Everything goes through `service::roles` with the portal user's
 //! `Caller`.
 
-use super::views::{ConfirmPage, RoleDetails, RoleFormPage, RoleRow, RolesPage};
-use super::{all_roles, query_value, Portal, PortalError, PortalResult};
+use super::views::{ConfirmPage, Pager, RoleDetails, RoleFormPage, RoleRow, RolesPage, PAGE_SIZE};
+use super::{list_skip, query_value, Portal, PortalError, PortalResult};
 use crate::domain::Role;
 use crate::http::AppState;
 use crate::service::roles::{self, RoleInput};
@@ -24,19 +24,35 @@ fn field_refusal(portal: &Portal<'_>, error: ServiceError) -> Result<String, Por
 pub(super) async fn roles(state: web::Data<AppState>, req: HttpRequest) -> PortalResult {
     let portal = Portal::signed_in(&state, &req).await?;
     let selected = query_value(&req, "id");
-    let list = portal.run(all_roles).await?;
-    let details = match selected {
-        Some(raw) => Some(
-            list.iter()
-                .find(|r| r.id.as_str() == raw.to_ascii_lowercase())
-                .ok_or_else(|| portal.fail(ServiceError::NotFound("Role".to_owned())))?,
-        ),
-        None => None,
-    };
+    let skip = list_skip(&req);
+    let (page, details) = portal
+        .run(move |ctx, user| {
+            let (caller, tenant) = (&user.caller, &user.caller.tenant_id);
+            let page = roles::list(ctx, caller, tenant, None, skip, PAGE_SIZE)?;
+            let details = match selected {
+                Some(raw) => Some(roles::get(
+                    ctx,
+                    caller,
+                    tenant,
+                    &roles::parse_role_id(&raw)?,
+                )?),
+                None => None,
+            };
+            Ok((page, details))
+        })
+        .await?;
+    let details = details.as_ref();
     let selected_id = details.map(|r| r.id.as_str().to_owned());
     portal.render("roles", |frame| RolesPage {
+        pager: Pager::new(
+            &format!("{}/roles?", frame.root),
+            skip,
+            page.items.len(),
+            page.total,
+        ),
         frame,
-        rows: list
+        rows: page
+            .items
             .iter()
             .map(|r| RoleRow {
                 id: r.id.as_str().to_owned(),

@@ -16,6 +16,47 @@ pub struct Frame {
     pub section: &'static str,
 }
 
+/// Next / Previous under a list, a page of [`PAGE_SIZE`] items at a time, read with the API's
+/// own paging (skip/count, the total as `Total-Count` gives it).
+pub struct Pager {
+    /// The first item shown (0-based), carried by the rows' links so a choice keeps the page.
+    pub skip: i64,
+    /// `1–100 of 250`; empty when everything fits on one page.
+    pub range: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Items on one page of a portal list.
+pub const PAGE_SIZE: i64 = 100;
+
+impl Pager {
+    /// The pager of a list at `base` (a URL whose query may go on with `&`), showing `shown`
+    /// items from `skip` of `total`.
+    pub fn new(base: &str, skip: i64, shown: usize, total: i64) -> Pager {
+        let link = |to: i64| {
+            if to == 0 {
+                base.trim_end_matches(['?', '&']).to_owned()
+            } else {
+                format!("{base}skip={to}")
+            }
+        };
+        let end = skip + shown as i64;
+        Pager {
+            skip,
+            range: if skip == 0 && end >= total {
+                String::new()
+            } else if shown == 0 {
+                format!("None here, {total} in all")
+            } else {
+                format!("{}–{end} of {total}", skip + 1)
+            },
+            previous: (skip > 0).then(|| link((skip - PAGE_SIZE).max(0))),
+            next: (end < total).then(|| link(end)),
+        }
+    }
+}
+
 /// A client in the list.
 pub struct ClientRow {
     pub id: String,
@@ -54,6 +95,7 @@ pub struct ClientDetails {
 #[template(path = "portal_clients.html")]
 pub struct ClientsPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub kind: &'static str,
     pub kinds: Vec<(&'static str, &'static str, bool)>,
     pub rows: Vec<ClientRow>,
@@ -186,6 +228,7 @@ pub struct UserDetails {
 #[template(path = "portal_users.html")]
 pub struct UsersPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub rows: Vec<UserRow>,
     pub details: Option<UserDetails>,
 }
@@ -242,6 +285,7 @@ pub struct RoleDetails {
 #[template(path = "portal_roles.html")]
 pub struct RolesPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub rows: Vec<RoleRow>,
     pub details: Option<RoleDetails>,
 }
