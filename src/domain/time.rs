@@ -10,6 +10,14 @@ pub fn format_time(t: UnixTime) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Formats Unix seconds as a date a person reads, in UTC: `31 Dec 2027`.
+pub fn format_date(t: UnixTime) -> String {
+    DateTime::<Utc>::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%-d %b %Y")
+        .to_string()
+}
+
 /// Parses RFC 3339 (any offset), a date-time without offset (taken as UTC) or a bare date
 /// (midnight UTC). Fractions of a second are dropped.
 pub fn parse_time(text: &str) -> Option<UnixTime> {

@@ -1,6 +1,10 @@
 //! Client authentication at the token, revocation and introspection endpoints (SPEC §4.1,
 //! RFC 6749 §2.3.1): `client_secret_basic`, `client_secret_post`, or `client_id` alone for public
 //! clients. Using two methods at once is refused.
+//!
+//! Some client libraries send a public client's id as HTTP Basic with an EMPTY password
+//! (`Basic base64(id:)`). That presents no secret, so it is `none` authentication: a public
+//! client passes, a confidential one is still refused for want of its secret.
 
 use super::form::FormParams;
 use super::OAuthError;
@@ -9,7 +13,8 @@ use base64::Engine;
 /// How the client presented itself.
 #[derive(Clone, PartialEq, Eq)]
 pub enum PresentedClient {
-    /// HTTP Basic (RFC 6749 §2.3.1: both parts form-urlencoded before base64).
+    /// HTTP Basic (RFC 6749 §2.3.1: both parts form-urlencoded before base64). An empty `secret`
+    /// means no secret at all (see the module note).
     Basic { client_id: String, secret: String },
     /// `client_id` and `client_secret` in the form body.
     Post { client_id: String, secret: String },
@@ -46,9 +51,10 @@ impl PresentedClient {
         }
     }
 
-    /// The presented secret, if any.
+    /// The presented secret, if any. Basic with an empty password presents none.
     pub fn secret(&self) -> Option<&str> {
         match self {
+            PresentedClient::Basic { secret, .. } if secret.is_empty() => None,
             PresentedClient::Basic { secret, .. } | PresentedClient::Post { secret, .. } => {
                 Some(secret)
             }
@@ -56,8 +62,10 @@ impl PresentedClient {
         }
     }
 
+    /// The authentication method in effect: Basic with an empty password is `none`.
     pub fn method(&self) -> AuthMethod {
         match self {
+            PresentedClient::Basic { secret, .. } if secret.is_empty() => AuthMethod::None,
             PresentedClient::Basic { .. } => AuthMethod::ClientSecretBasic,
             PresentedClient::Post { .. } => AuthMethod::ClientSecretPost,
             PresentedClient::Public { .. } => AuthMethod::None,
@@ -168,6 +176,15 @@ mod tests {
         let header = format!("Basic {}", STANDARD.encode("id:a%2Bb+c"));
         let c = presented_client(Some(&header), &form("")).unwrap().unwrap();
         assert_eq!(c.secret(), Some("a+b c"));
+    }
+
+    #[test]
+    fn basic_with_an_empty_password_presents_no_secret() {
+        let header = format!("Basic {}", STANDARD.encode("public-id:"));
+        let c = presented_client(Some(&header), &form("")).unwrap().unwrap();
+        assert_eq!(c.client_id(), "public-id");
+        assert_eq!(c.secret(), None);
+        assert_eq!(c.method(), AuthMethod::None);
     }
 
     #[test]

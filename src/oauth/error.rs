@@ -35,6 +35,10 @@ pub enum ErrorCode {
     ConsentRequired,
     /// OIDC Core §3.1.2.6
     InteractionRequired,
+    /// OIDC Core §3.1.2.6 / §6: the `request` parameter (a request object) is not supported
+    RequestNotSupported,
+    /// OIDC Core §3.1.2.6 / §6: the `request_uri` parameter is not supported
+    RequestUriNotSupported,
 }
 
 impl ErrorCode {
@@ -57,6 +61,8 @@ impl ErrorCode {
             ErrorCode::LoginRequired => "login_required",
             ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::InteractionRequired => "interaction_required",
+            ErrorCode::RequestNotSupported => "request_not_supported",
+            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }

@@ -41,5 +41,10 @@ pub fn document(issuer: &str, api_scope: &str, access_token_algs: &[&str]) -> Va
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "sid", "azp", "at_hash", "c_hash", "s_hash", "name", "given_name", "family_name", "email", "email_verified", "client_id", "tid", "scope", "role", "role_type"],
         "authorization_response_iss_parameter_supported": true,
         "frontchannel_logout_supported": false,
+        // OIDC Discovery §3 defaults, stated: `request_uri_parameter_supported` defaults to true,
+        // which would be false advertising; request objects and the claims parameter are refused.
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
     })
 }

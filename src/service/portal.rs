@@ -107,6 +107,8 @@ pub fn portal_logout(ctx: &Context, cookie: Option<&str>) -> ServiceResult<()> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     Name,
+    Email,
+    Password,
     TokenLifetime,
     RedirectUris,
     LogoutRedirectUris,
@@ -182,6 +184,31 @@ pub fn check_client_fields(f: &ClientFields<'_>) -> Vec<FieldError> {
             message: format!("'{o}' in AllowedCorsOrigins is not an origin."),
         });
     }
+    out
+}
+
+/// Checks the fields of the Add User form with the management API's own rules and messages
+/// (`Password` is required here: the portal adds local accounts). `users::create` checks them
+/// all again.
+pub fn check_user_fields(email: &str, name: &str, password: &str) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    let mut push = |field, r: ServiceResult<()>| {
+        if let Err(e) = r {
+            out.push(FieldError {
+                field,
+                message: reason(e),
+            });
+        }
+    };
+    push(Field::Email, super::users::valid_email(email).map(drop));
+    push(
+        Field::Name,
+        validate::optional_text("Name", Some(name)).map(drop),
+    );
+    push(
+        Field::Password,
+        super::users::check_password_length(Some(password)),
+    );
     out
 }
 

@@ -51,7 +51,7 @@ fn not_found() -> ServiceError {
     ServiceError::NotFound("User".to_owned())
 }
 
-fn valid_email(raw: &str) -> ServiceResult<String> {
+pub(super) fn valid_email(raw: &str) -> ServiceResult<String> {
     let email = validate::required_text("Email", Some(raw))?;
     let ok = email
         .split_once('@')
@@ -67,7 +67,7 @@ fn valid_email(raw: &str) -> ServiceResult<String> {
 }
 
 /// Checks a new password's length (cheap, before anything else).
-fn check_password_length(password: Option<&str>) -> ServiceResult<()> {
+pub(super) fn check_password_length(password: Option<&str>) -> ServiceResult<()> {
     match password {
         Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => Err(ServiceError::bad_request(
             format!("Password must have at least {MIN_PASSWORD_LENGTH} characters."),

@@ -176,6 +176,31 @@ pub fn origin_known(conn: &mut DbConn, origin: &str) -> StoreResult<bool> {
     Ok(n > 0)
 }
 
+/// Whether some client of `tenant` lists `origin` (a management API preflight, SPEC §7).
+pub fn origin_known_in_tenant(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    origin: &str,
+) -> StoreResult<bool> {
+    let n: i64 = client_origins::table
+        .inner_join(clients::table)
+        .filter(client_origins::origin.eq(origin))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether the client `id` lists `origin` (an actual management API request, SPEC §7).
+pub fn client_has_origin(conn: &mut DbConn, id: &ClientId, origin: &str) -> StoreResult<bool> {
+    let n: i64 = client_origins::table
+        .filter(client_origins::client_id.eq(id.as_str()))
+        .filter(client_origins::origin.eq(origin))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Writes every mutable field (the service merged the partial update already).
 pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
     diesel::update(clients::table.find(c.id.as_str()))

@@ -4,9 +4,11 @@
 //! signs in with the authorization code flow and PKCE S256 (SPEC §4.3) through the login and
 //! consent pages, found by their accessible names as a person would (§5); it redeems the code with
 //! a cross-origin `fetch` (CORS, §7), renews its token silently from a hidden iframe with
-//! `prompt=none`, signs out through the end-session endpoint (§4.5), after which silent renewal
-//! answers `login_required`. Finally a page on an origin no client registered sees the browser
-//! block its `fetch` to the token endpoint.
+//! `prompt=none`, reads the management API (`GET /api/v1/Tenants/{tenantId}` and the client list,
+//! with its `Total-Count` header) with `fetch` and its bearer token (CORS on the management API,
+//! §7), signs out through the end-session endpoint (§4.5), after which silent renewal answers
+//! `login_required`. Finally a page on an origin no client registered sees the browser block its
+//! `fetch` to the token endpoint and to the management API.
 //!
 //! CAUTION: the SPA is served from `http://127.0.0.1:<port>`, the same *site* as the server
 //! (`http://127.0.0.1:<another port>`: a site ignores the port), so the server's `SameSite=Lax`
@@ -77,6 +79,7 @@ async fn a_single_page_app_signs_in_renews_silently_and_signs_out_in_a_real_brow
         "discovery": server.url("/identity/.well-known/openid-configuration"),
         "clientId": client_id,
         "origin": spa,
+        "tenantUrl": server.url(&format!("/api/v1/Tenants/{}", server.admin.tenant_id)),
     });
     let spa_html = SPA_PAGE.replace("__CONFIG__", &config.to_string());
     let _spa_site = StaticSite::start(
@@ -129,6 +132,19 @@ async fn a_single_page_app_signs_in_renews_silently_and_signs_out_in_a_real_brow
         } else {
             assert_eq!(acao, None, "unregistered origin {origin} got CORS access");
         }
+    }
+    // Likewise the management API: the stranger's preflight was answered, without CORS access.
+    for (origin, allowed) in [(&scenario.stranger, false), (&scenario.spa, true)] {
+        let res = http()
+            .request(reqwest::Method::OPTIONS, &scenario.tenant_url)
+            .header("Origin", origin.as_str())
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        let acao = res.headers().get("access-control-allow-origin");
+        assert_eq!(acao.is_some(), allowed, "API preflight from {origin}");
     }
     eprintln!(
         "browser flow passed: {:.1?} in the browser, {:.1?} in all; screenshots in {}",
@@ -230,6 +246,21 @@ async fn sign_in_renew_sign_out(c: Client, s: Scenario) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "the SPA's access token on the API");
+    // ...and the SPA itself reads the tenant and its client list cross-origin with `fetch`.
+    click_button(&c, "Read tenant").await;
+    let api = wait_for_text(&c, "api", "the SPA's management API calls", |t| {
+        t.starts_with("tenant ")
+    })
+    .await;
+    assert_eq!(
+        api,
+        format!(
+            "tenant {}: 1 authorization code client(s) of 1",
+            s.tenant_id
+        ),
+        "what the SPA read"
+    );
+    screenshot(&c, &s.screenshots, "api.png").await;
 
     // Silent renewal: a hidden iframe, no page shown, a new token for the same session.
     click_button(&c, "Renew").await;
@@ -288,6 +319,10 @@ async fn sign_in_renew_sign_out(c: Client, s: Scenario) {
     })
     .await;
     wait_for_text(&c, "result", "the stranger's token fetch", |t| {
+        t == "blocked"
+    })
+    .await;
+    wait_for_text(&c, "api", "the stranger's management API fetch", |t| {
         t == "blocked"
     })
     .await;
@@ -470,7 +505,9 @@ const SPA_PAGE: &str = r#"<!doctype html>
 <p>Access token: <span id="token">none</span> <code id="jti"></code></p>
 <p><button type="button" id="sign-in">Sign in</button>
    <button type="button" id="renew-button">Renew</button>
+   <button type="button" id="read-tenant">Read tenant</button>
    <button type="button" id="sign-out">Sign out</button></p>
+<p id="api"></p>
 <pre id="claims"></pre>
 <pre id="id-claims"></pre>
 <script>
@@ -587,6 +624,26 @@ $('renew-button').addEventListener('click', async () => {
     $('renew').textContent = 'renew failed: ' + e.message;
   }
 });
+// The management API from the browser (CORS, SPEC §7): the tenant, then the client list, whose
+// Total-Count header the server exposes.
+async function api(path) {
+  const res = await fetch(CFG.tenantUrl + path, {
+    headers: { Authorization: 'Bearer ' + sessionStorage.getItem('access_token') },
+  });
+  if (!res.ok) throw new Error('management API: status ' + res.status);
+  return { body: await res.json(), total: res.headers.get('Total-Count') };
+}
+$('read-tenant').addEventListener('click', async () => {
+  $('api').textContent = 'reading';
+  try {
+    const tenant = (await api('')).body;
+    const clients = await api('/AuthorizationCodeClients');
+    $('api').textContent = 'tenant ' + tenant.Id + ': ' + clients.body.length +
+      ' authorization code client(s) of ' + clients.total;
+  } catch (e) {
+    $('api').textContent = 'error: ' + e.message;
+  }
+});
 $('sign-out').addEventListener('click', () => {
   const state = randomString(16);
   sessionStorage.setItem('logout_state', state);
@@ -632,6 +689,7 @@ const STRANGER_PAGE: &str = r#"<!doctype html>
 <body>
 <p>Discovery: <span id="control">pending</span></p>
 <p>Token request: <span id="result">pending</span></p>
+<p>Management API: <span id="api">pending</span></p>
 <script>
 const CFG = __CONFIG__;
 const $ = (id) => document.getElementById(id);
@@ -654,6 +712,12 @@ const $ = (id) => document.getElementById(id);
     $('result').textContent = 'error: not blocked, status ' + r.status;
   } catch (e) {
     $('result').textContent = e instanceof TypeError ? 'blocked' : 'error: ' + e;
+  }
+  try {
+    const r = await fetch(CFG.tenantUrl, { headers: { Authorization: 'Bearer stolen' } });
+    $('api').textContent = 'error: not blocked, status ' + r.status;
+  } catch (e) {
+    $('api').textContent = e instanceof TypeError ? 'blocked' : 'error: ' + e;
   }
 })();
 </script>

@@ -49,6 +49,11 @@ async fn a_relying_party_reads_discovery_and_verifies_tokens_with_the_jwks() {
     let server = TestServer::spawn().await;
     let meta = provider(&server).await;
     assert_eq!(meta.issuer().as_str(), server.issuer());
+    // OIDC Discovery §3 defaults the server does not honour are stated, not left implied
+    // (`request_uri_parameter_supported` defaults to true).
+    assert_eq!(meta.request_parameter_supported(), Some(false));
+    assert_eq!(meta.request_uri_parameter_supported(), Some(false));
+    assert_eq!(meta.claims_parameter_supported(), Some(false));
     assert_eq!(
         meta.token_endpoint().unwrap().as_str(),
         server.url("/identity/connect/token")

@@ -1,5 +1,6 @@
 //! The one integration-test binary: every module boots the real server (`harness::TestServer`).
 
+mod api_cors;
 mod architecture;
 mod bad_input;
 mod browser;

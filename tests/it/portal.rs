@@ -5,7 +5,7 @@
 //! Users and Roles, CSRF on every form, and read-only pages for members without Tenant
 //! Administrator. A reqwest client with a cookie jar and no redirects plays the browser.
 
-use crate::harness::{http, TestServer, TENANT_MEMBER};
+use crate::harness::{http, TestServer, TENANT_CONTRIBUTOR, TENANT_MEMBER};
 use crate::signin::{browser, get, post, Page};
 use serde_json::{json, Value};
 
@@ -120,7 +120,7 @@ async fn api_list(server: &TestServer, path: &str) -> Vec<Value> {
         .unwrap()
 }
 
-const GET_PAGES: [&str; 11] = [
+const GET_PAGES: [&str; 14] = [
     "/portal",
     "/portal/clients",
     "/portal/clients?type=ac",
@@ -132,6 +132,9 @@ const GET_PAGES: [&str; 11] = [
     "/portal/users/add",
     "/portal/roles",
     "/portal/roles/add",
+    "/portal/users/edit?id=3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    "/portal/roles/edit?id=3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    "/portal/roles/delete?id=3f2504e0-4f89-41d3-9a0c-0305e82c3301",
 ];
 
 #[tokio::test]
@@ -290,7 +293,10 @@ async fn every_portal_form_needs_the_csrf_pair() {
         "/portal/clients/secrets/remove",
         "/portal/users/add",
         "/portal/users/remove",
+        "/portal/users/edit",
         "/portal/roles/add",
+        "/portal/roles/edit",
+        "/portal/roles/delete",
         "/portal/logout",
         "/identity/account/login",
     ] {
@@ -705,6 +711,30 @@ async fn add_and_remove_a_secret_edit_and_delete_a_client() {
         details.text
     );
     assert!(!details.text.contains(&secret));
+    // An expiration is a date a person reads, with the full timestamp in its title.
+    let dated = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/clients/secrets/add",
+        &[
+            ("type", "cc"),
+            ("id", &id),
+            ("description", "dated"),
+            ("expiration", "2099-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(dated.status, 200, "{}", dated.text);
+    let details = page(&server, &b, &format!("/portal/clients?type=cc&id={id}")).await;
+    assert!(
+        details.text.contains(
+            "<td>dated</td><td><time datetime=\"2099-12-31T00:00:00Z\" \
+             title=\"2099-12-31T00:00:00Z\">31 Dec 2099</time></td><td>3</td>"
+        ),
+        "{}",
+        details.text
+    );
 
     let removed = submit(
         &server,
@@ -772,6 +802,60 @@ async fn add_and_remove_a_secret_edit_and_delete_a_client() {
     assert_eq!(stored["Name"], "renamed");
     assert_eq!(stored["Enabled"], false);
     assert_eq!(stored["AccessTokenLifetime"], 120);
+    // The roles can be changed after creation: the Add checkboxes, Tenant Member locked.
+    let member = server.role_id(TENANT_MEMBER).await;
+    let contributor = server.role_id(TENANT_CONTRIBUTOR).await;
+    let edit = page(
+        &server,
+        &b,
+        &format!("/portal/clients/edit?type=cc&id={id}"),
+    )
+    .await;
+    assert!(
+        edit.text.contains("<legend>Roles</legend>"),
+        "{}",
+        edit.text
+    );
+    assert!(edit.text.contains(&format!(
+        "value=\"{member}\" checked disabled> <label for=\"role-"
+    )));
+    assert!(edit.text.contains(">Tenant Contributor</label>"));
+    let ok = submit(
+        &server,
+        &b,
+        &edit,
+        "/portal/clients/edit",
+        &[
+            ("type", "cc"),
+            ("id", &id),
+            ("name", "renamed"),
+            ("lifetime", "120"),
+            ("role", &member),
+            ("role", &contributor),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status, 302, "{}", ok.text);
+    let stored = &api_list(&server, &format!("/ClientCredentialClients?id={id}")).await[0];
+    let mut roles: Vec<&str> = stored["RoleIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    roles.sort_unstable();
+    let mut wanted = vec![member.as_str(), contributor.as_str()];
+    wanted.sort_unstable();
+    assert_eq!(roles, wanted);
+    let edit = page(
+        &server,
+        &b,
+        &format!("/portal/clients/edit?type=cc&id={id}"),
+    )
+    .await;
+    assert!(edit
+        .text
+        .contains(&format!("value=\"{contributor}\" checked> <label")));
 
     // Delete asks first, then deletes.
     let confirm = page(
@@ -828,9 +912,56 @@ async fn users_and_roles_pages() {
     )
     .await;
     assert_eq!(short.status, 200);
+    assert_eq!(
+        field_error(&short.text, "password").as_deref(),
+        Some("Password must have at least 12 characters."),
+        "{}",
+        short.text
+    );
     assert!(short
         .text
-        .contains("Password must have at least 12 characters."));
+        .contains("aria-describedby=\"password-hint password-error\""));
+    assert_eq!(field_value(&short.text, "email"), "ann@example.com");
+    // Every field's message stands next to it; a taken e-mail next to Email; nothing is saved.
+    let bad = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/users/add",
+        &[
+            ("email", "not-an-address"),
+            ("name", "Ann"),
+            ("password", ""),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 200);
+    assert_eq!(
+        field_error(&bad.text, "email").as_deref(),
+        Some("Email &#39;not-an-address&#39; is not an e-mail address."),
+        "HTML-escaped"
+    );
+    assert!(field_error(&bad.text, "password").is_some());
+    assert!(field_error(&bad.text, "name").is_none());
+    let taken = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/users/add",
+        &[
+            ("email", server.admin.admin_email.as_str()),
+            ("password", "a long enough passphrase"),
+            ("role", &member),
+        ],
+    )
+    .await;
+    assert_eq!(taken.status, 200);
+    assert!(
+        field_error(&taken.text, "email").is_some_and(|m| m.contains("already exists")),
+        "{}",
+        taken.text
+    );
+    assert_eq!(api_list(&server, "/Users").await.len(), 1, "nothing saved");
     let added = submit(
         &server,
         &b,
@@ -891,7 +1022,7 @@ async fn users_and_roles_pages() {
     let roles = page(&server, &b, "/portal/roles").await;
     assert!(roles
         .text
-        .contains("<td>Auditors</td><td>Read the audit trail</td><td>Custom</td>"));
+        .contains(">Auditors</a></td><td>Read the audit trail</td><td>Custom</td>"));
     let dup = submit(
         &server,
         &b,
@@ -1222,4 +1353,217 @@ async fn a_csrf_pair_made_elsewhere_does_not_pass_in_a_signed_in_session() {
         .await
         .iter()
         .any(|r| r["Name"] == "Planted"));
+}
+
+#[tokio::test]
+async fn users_are_edited_and_custom_roles_edited_and_deleted_built_in_ones_read_only() {
+    let server = TestServer::spawn().await;
+    let b = admin(&server).await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    let contributor = server.role_id(TENANT_CONTRIBUTOR).await;
+    let user = crate::harness::post(
+        &server.api("/Users"),
+        &server.admin_token().await,
+        json!({"Email": "ann@example.com", "Name": "Ann", "Password": "a long enough passphrase"}),
+    )
+    .await;
+    assert_eq!(user.status, 201, "{}", user.text);
+    let id = user.body["Id"].as_str().unwrap().to_owned();
+
+    // Users: Details has Edit; Edit shows Name and the role checkboxes and saves both.
+    let details = page(&server, &b, &format!("/portal/users?id={id}")).await;
+    assert!(details.text.contains(">Edit</button>"), "{}", details.text);
+    let edit = page(&server, &b, &format!("/portal/users/edit?id={id}")).await;
+    assert!(edit.text.contains("<h1>Edit User</h1>"));
+    assert_eq!(field_value(&edit.text, "name"), "Ann");
+    assert!(edit.text.contains(&format!(
+        "value=\"{member}\" checked disabled> <label for=\"role-"
+    )));
+    let saved = submit(
+        &server,
+        &b,
+        &edit,
+        "/portal/users/edit",
+        &[
+            ("id", &id),
+            ("name", "Ann Bolt"),
+            ("role", &member),
+            ("role", &contributor),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 302, "{}", saved.text);
+    assert_eq!(saved.location(), format!("/portal/users?id={id}"));
+    let stored = &api_list(&server, &format!("/Users?id={id}")).await[0];
+    assert_eq!(stored["Name"], "Ann Bolt");
+    assert_eq!(stored["RoleIds"].as_array().unwrap().len(), 2, "{stored}");
+    let details = page(&server, &b, &format!("/portal/users?id={id}")).await;
+    assert!(details.text.contains("Tenant Contributor"));
+
+    // Roles: a built-in role is read-only...
+    let builtin = page(&server, &b, &format!("/portal/roles?id={contributor}")).await;
+    assert!(builtin.text.contains("aria-label=\"Details\""));
+    assert!(builtin.text.contains("Built-in roles cannot be changed."));
+    assert!(!builtin.text.contains(">Edit</button>"));
+    assert!(!builtin.text.contains(">Delete</button>"));
+    let refused = get(
+        &b,
+        &server.url(&format!("/portal/roles/edit?id={contributor}")),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    // ...a custom one has Edit and Delete.
+    let form = page(&server, &b, "/portal/roles/add").await;
+    let added = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/roles/add",
+        &[("name", "Auditors"), ("description", "Read the trail")],
+    )
+    .await;
+    assert_eq!(added.status, 302, "{}", added.text);
+    let roles = api_list(&server, "/Roles").await;
+    let custom = roles.iter().find(|r| r["Name"] == "Auditors").unwrap()["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let details = page(&server, &b, &format!("/portal/roles?id={custom}")).await;
+    assert!(details.text.contains(">Edit</button>"));
+    assert!(details.text.contains(">Delete</button>"));
+    let edit = page(&server, &b, &format!("/portal/roles/edit?id={custom}")).await;
+    assert!(edit.text.contains("<h1>Edit Role</h1>"));
+    assert_eq!(field_value(&edit.text, "name"), "Auditors");
+    let taken = submit(
+        &server,
+        &b,
+        &edit,
+        "/portal/roles/edit",
+        &[("id", &custom), ("name", "Tenant Member")],
+    )
+    .await;
+    assert_eq!(taken.status, 200);
+    assert!(taken.text.contains("role=\"alert\""));
+    let saved = submit(
+        &server,
+        &b,
+        &edit,
+        "/portal/roles/edit",
+        &[
+            ("id", &custom),
+            ("name", "Inspectors"),
+            ("description", "Inspect"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 302, "{}", saved.text);
+    let roles = page(&server, &b, "/portal/roles").await;
+    assert!(roles
+        .text
+        .contains(">Inspectors</a></td><td>Inspect</td><td>Custom</td>"));
+    let confirm = page(&server, &b, &format!("/portal/roles/delete?id={custom}")).await;
+    assert!(confirm.text.contains("<h1>Delete Inspectors?</h1>"));
+    let gone = submit(
+        &server,
+        &b,
+        &confirm,
+        "/portal/roles/delete",
+        &[("id", &custom)],
+    )
+    .await;
+    assert_eq!(gone.status, 302, "{}", gone.text);
+    assert!(!api_list(&server, "/Roles")
+        .await
+        .iter()
+        .any(|r| r["Id"] == custom.as_str()));
+    let refused = submit(
+        &server,
+        &b,
+        &confirm,
+        "/portal/roles/delete",
+        &[("id", &contributor)],
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+}
+
+/// The links to list rows on a portal page (`href="{prefix}..."`).
+fn row_links(html: &str, prefix: &str) -> usize {
+    html.matches(&format!("href=\"{prefix}")).count()
+}
+
+#[tokio::test]
+async fn long_lists_have_next_and_previous_pages_of_100() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    // 101 of each: the bootstrap client and user and 100 more; 5 built-in roles and 96 custom.
+    for i in 0..100 {
+        let r = crate::harness::post(
+            &server.api("/ClientCredentialClients"),
+            &token,
+            json!({"Name": format!("client {i:03}"), "RoleIds": [member]}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = crate::harness::post(
+            &server.api("/Users"),
+            &token,
+            json!({"Email": format!("u{i:03}@example.com")}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        if i < 96 {
+            let r = crate::harness::post(
+                &server.api("/Roles"),
+                &token,
+                json!({"Name": format!("role {i:03}")}),
+            )
+            .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+    }
+    let b = admin(&server).await;
+    for (path, base, rows) in [
+        (
+            "/portal/clients",
+            // askama writes `&` in an inserted value as `&#38;`.
+            "/portal/clients?type=cc&#38;",
+            "/portal/clients?type=cc&amp;id=",
+        ),
+        ("/portal/users", "/portal/users?", "/portal/users?id="),
+        ("/portal/roles", "/portal/roles?", "/portal/roles?id="),
+    ] {
+        let first = page(&server, &b, path).await;
+        assert_eq!(row_links(&first.text, rows), 100, "{path}");
+        assert!(
+            first
+                .text
+                .contains(&format!("<a href=\"{base}skip=100\" rel=\"next\">Next</a>")),
+            "{path}: {}",
+            first.text
+        );
+        assert!(!first.text.contains(">Previous</a>"), "{path}");
+        assert!(first.text.contains("1–100 of 101"), "{path}");
+        let second_url = format!("{base}skip=100").replace("&#38;", "&");
+        let second = page(&server, &b, &second_url).await;
+        assert_eq!(row_links(&second.text, rows), 1, "{path}");
+        assert!(second.text.contains("101–101 of 101"), "{path}");
+        let back = base.trim_end_matches('?').trim_end_matches("&#38;");
+        assert!(
+            second
+                .text
+                .contains(&format!("<a href=\"{back}\" rel=\"prev\">Previous</a>")),
+            "{path}: {}",
+            second.text
+        );
+        assert!(!second.text.contains(">Next</a>"), "{path}");
+        // A row chosen on the second page keeps the page.
+        assert!(second.text.contains("&amp;skip=100\""), "{path}");
+    }
+    // A short list has no pager; a nonsense skip is the first page.
+    let short = page(&server, &b, "/portal/clients?type=ac").await;
+    assert!(!short.text.contains("aria-label=\"Pages\""));
+    let odd = page(&server, &b, "/portal/users?skip=-5").await;
+    assert_eq!(row_links(&odd.text, "/portal/users?id="), 100);
 }

@@ -17,6 +17,9 @@
 //! - Add Client, Authorization Code (URLs added with their + buttons and listed) and Hybrid
 //!   (its copied secret authenticates at the introspection endpoint).
 //! - A Tenant Member user, in a browser of its own, sees the list without **Add Client**.
+//! - Roles after creation: a client-credentials client's Edit (Tenant Member checked and
+//!   disabled) saves its roles; a user's Edit saves Name and roles; a built-in role offers no Edit
+//!   or Delete, a custom role is renamed and deleted.
 //!
 //! Screenshots of the main screens go to `target/portal-screenshots/` (or under
 //! `$CARGO_TARGET_DIR`); with `PORTCULLIS_UPDATE_SCREENSHOTS=1` three of them are copied to
@@ -132,6 +135,132 @@ async fn a_tenant_member_sees_the_clients_without_add_client() {
     )
     .await;
     eprintln!("member flow passed in {:.1?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_administrator_edits_roles_of_clients_and_users_and_custom_roles() {
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::spawn().await;
+    let s = Scenario::new(&server, "admin@localhost", &server.admin.admin_password).await;
+    let (client_id, _) = server.member_client().await;
+    let res = http()
+        .post(server.api("/Users"))
+        .bearer_auth(&s.admin_token)
+        .json(&json!({"Email": "ann@example.com", "Name": "Ann", "Password": "ann password 1234"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "creating Ann");
+    let user_id = res.json::<Value>().await.unwrap()["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut driver = Driver::start();
+    let browser = driver.connect().await;
+    run_flow(
+        &mut driver,
+        browser.clone(),
+        ADMIN_FLOW,
+        edit_roles(browser, s, client_id, user_id),
+    )
+    .await;
+}
+
+/// Client Edit with its role checkboxes, user Edit (Name, roles), and the custom-role Edit and
+/// Delete next to read-only built-in roles.
+async fn edit_roles(c: Client, s: Scenario, client_id: String, user_id: String) {
+    c.set_window_size(1280, 1150).await.unwrap();
+    sign_in(&c, &s).await;
+    open_clients(&c).await;
+    let details = open_details(&c, "member").await;
+    click_named(&c, Some(&details), Role::Button, "Edit").await;
+    let dialog = wait_for_open_dialog(&c).await;
+    let member = wait_named(&c, Some(&dialog), Role::Checkbox, "Tenant Member").await;
+    assert!(member.is_selected().await.unwrap(), "Tenant Member checked");
+    assert!(
+        !member.is_enabled().await.unwrap(),
+        "Tenant Member disabled"
+    );
+    click_named(&c, Some(&dialog), Role::Checkbox, "Tenant Viewer").await;
+    s.shot(&c, "edit-client-roles.png").await;
+    click_named(&c, Some(&dialog), Role::Button, "Save").await;
+    wait_gone(&c, Role::Button, "Save").await;
+    let stored = s
+        .api_get(&format!("/ClientCredentialClients/{client_id}"))
+        .await;
+    assert_eq!(
+        stored["RoleIds"].as_array().map(Vec::len),
+        Some(2),
+        "Tenant Member and Tenant Viewer: {stored}"
+    );
+
+    open_section(&c, "Users").await;
+    click_named(&c, None, Role::Link, "Ann").await;
+    let details = wait_named(&c, None, Role::Region, "Details").await;
+    click_named(&c, Some(&details), Role::Button, "Edit").await;
+    let dialog = wait_for_open_dialog(&c).await;
+    fill_named(&c, Some(&dialog), Role::Field, "Name", "Ann Bolt").await;
+    click_named(&c, Some(&dialog), Role::Checkbox, "Tenant Contributor").await;
+    click_named(&c, Some(&dialog), Role::Button, "Save").await;
+    let details = wait_named(&c, None, Role::Region, "Details").await;
+    wait_for_text_in(&c, &details, "Ann Bolt").await;
+    wait_for_text_in(&c, &details, "Tenant Contributor").await;
+    let stored = s.api_get(&format!("/Users/{user_id}")).await;
+    assert_eq!(stored["Name"], "Ann Bolt");
+    assert_eq!(stored["RoleIds"].as_array().map(Vec::len), Some(2));
+
+    edit_and_delete_a_custom_role(&c, &s).await;
+}
+
+/// Roles: a built-in role offers no Edit or Delete; a custom one is renamed and deleted.
+async fn edit_and_delete_a_custom_role(c: &Client, s: &Scenario) {
+    open_section(c, "Roles").await;
+    click_named(c, None, Role::Link, "Tenant Viewer").await;
+    let details = wait_named(c, None, Role::Region, "Details").await;
+    wait_for_text_in(c, &details, "Built-in roles cannot be changed.").await;
+    for button in ["Edit", "Delete"] {
+        assert!(
+            find_all_named(c, Some(&details), Role::Button, button)
+                .await
+                .is_empty(),
+            "a built-in role offers {button}"
+        );
+    }
+    click_named(c, None, Role::Button, "Add Role").await;
+    let dialog = wait_for_open_dialog(c).await;
+    fill_named(c, Some(&dialog), Role::Field, "Name", "Auditors").await;
+    click_named(c, Some(&dialog), Role::Button, "Add").await;
+    click_named(c, None, Role::Link, "Auditors").await;
+    let details = wait_named(c, None, Role::Region, "Details").await;
+    click_named(c, Some(&details), Role::Button, "Edit").await;
+    let dialog = wait_for_open_dialog(c).await;
+    fill_named(c, Some(&dialog), Role::Field, "Name", "Inspectors").await;
+    click_named(c, Some(&dialog), Role::Button, "Save").await;
+    let details = wait_named(c, None, Role::Region, "Details").await;
+    wait_for_text_in(c, &details, "Inspectors").await;
+    click_named(c, Some(&details), Role::Button, "Delete").await;
+    let dialog = wait_for_open_dialog(c).await;
+    wait_named(c, Some(&dialog), Role::Heading, "Delete Inspectors?").await;
+    click_named(c, Some(&dialog), Role::Button, "Delete").await;
+    wait_gone(c, Role::Link, "Inspectors").await;
+    let roles = s.api_get("/Roles").await;
+    assert!(
+        !roles.to_string().contains("Inspectors"),
+        "the role was not deleted: {roles}"
+    );
+}
+
+/// Menu → Security → `link`; waits for the page's heading of the same name.
+async fn open_section(c: &Client, link: &str) {
+    let menu = wait_named(c, None, Role::Button, "Menu").await;
+    if menu.attr("aria-expanded").await.unwrap().as_deref() != Some("true") {
+        click_named(c, None, Role::Button, "Menu").await;
+    }
+    let security = wait_named(c, None, Role::Group, "Security").await;
+    click_named(c, Some(&security), Role::Link, link).await;
+    wait_named(c, None, Role::Heading, link).await;
 }
 
 /// What a flow needs to know, owned so that it can run as its own task.

@@ -157,6 +157,52 @@ async fn assert_inactive(server: &TestServer, token: &str) {
 // ---------------------------------------------------------------------------------------------
 // Userinfo
 
+/// `Authorization: Basic base64(id:secret)`, both parts form-urlencoded (RFC 6749 §2.3.1).
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    let raw = format!("{id}:{secret}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+#[tokio::test]
+async fn basic_with_an_empty_password_is_no_authentication_for_a_public_client_only() {
+    // Some client libraries send a public client's id as Basic with an empty password.
+    let fx = Fixture::new().await;
+    let server = &fx.server;
+    let code = plant_code(server, &fx.spa, SPA_CALLBACK, &fx.user, "openid").await;
+    let r = call(
+        http()
+            .post(server.token_url())
+            .header("Authorization", basic(&fx.spa, ""))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", SPA_CALLBACK),
+            ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.body["access_token"].is_string());
+    assert!(r.body["id_token"].is_string());
+
+    // A confidential client with an empty password has still not authenticated.
+    let r = call(
+        http()
+            .post(server.token_url())
+            .header("Authorization", basic(&server.admin.admin_client_id, ""))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.body["error"], "invalid_client");
+    assert!(r
+        .header("www-authenticate")
+        .is_some_and(|c| c.starts_with("Basic")));
+}
+
 #[tokio::test]
 async fn userinfo_answers_get_and_post_with_the_claims_of_the_granted_scopes() {
     let fx = Fixture::new().await;

@@ -674,6 +674,47 @@ async fn a_disabled_client_or_a_foreign_tenant_is_redirected_with_an_error() {
 }
 
 #[tokio::test]
+async fn request_objects_are_refused_at_the_client_not_ignored() {
+    // OIDC Core §6: discovery says request objects are unsupported, so a request that carries one
+    // is redirected with the §3.1.2.6 error once the client and redirect URI are known good.
+    let f = Fixture::new().await;
+    let b = browser();
+    let p = pkce();
+    let res = get(
+        &b,
+        &f.authorize_url(&p, &[("request", "eyJhbGciOiJub25lIn0.e30.")]),
+    )
+    .await;
+    assert_redirected_error(&f.server, &res, &f.redirect_uri, "request_not_supported");
+    let res = get(
+        &b,
+        &f.authorize_url(&p, &[("request_uri", "https://app.example.com/req.jwt")]),
+    )
+    .await;
+    assert_redirected_error(
+        &f.server,
+        &res,
+        &f.redirect_uri,
+        "request_uri_not_supported",
+    );
+    // A bad redirect URI still gets the error page, never a redirect.
+    let res = get(
+        &b,
+        &f.authorize_url(
+            &p,
+            &[
+                ("request", "eyJhbGciOiJub25lIn0.e30."),
+                ("redirect_uri", "https://evil.example/cb"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 400, "{}", res.text);
+    // Without them the same request shows the login page.
+    assert_eq!(get(&b, &f.authorize_url(&p, &[])).await.status, 200);
+}
+
+#[tokio::test]
 async fn every_form_needs_the_matching_csrf_pair() {
     let f = Fixture::new().await;
     let b = browser();

@@ -9,7 +9,7 @@ use crate::oauth::bearer::presented_bearer;
 use crate::service::{api_auth, validate, Context, ServiceError, ServiceResult};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use std::future::{ready, Ready};
 
@@ -51,7 +51,13 @@ fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {
         .ok_or_else(|| {
             ServiceError::Unauthorized("the Authorization header is not a bearer token".to_owned())
         })?;
-    Ok(ApiCaller(api_auth::caller_from_bearer(&state.ctx, &token)?))
+    let caller = api_auth::caller_from_bearer(&state.ctx, &token)?;
+    if let Some(client) = &caller.client_id {
+        // For the CORS middleware: the origins of this client may read the answer.
+        req.extensions_mut()
+            .insert(super::super::cors::TokenClient(client.clone()));
+    }
+    Ok(ApiCaller(caller))
 }
 
 /// The client kind a route serves (set with `app_data` on its scope).

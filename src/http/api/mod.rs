@@ -138,6 +138,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use ClientKind::*;
     cfg.service(
         web::scope("/api/v1/tenants/{tenant_id}")
+            .wrap(actix_web::middleware::from_fn(super::cors::api_actual))
+            // SPEC §7: preflights first; a resource guard lets every other method fall through.
+            .service(
+                web::resource(["", "/{tail}*"])
+                    .guard(guard::Options())
+                    .to(super::cors::api_preflight),
+            )
             .service(
                 resource("")
                     .route(web::get().to(people::get_tenant))

@@ -6,10 +6,10 @@
 
 use super::views::{
     AddClientPage, AddSecretPage, ClientDetails, ClientRow, ClientsPage, ConfirmPage, CreatedPage,
-    EditClientPage, FieldMessages, Frame, SecretRow, UrlList,
+    EditClientPage, FieldMessages, Frame, Pager, SecretRow, UrlList, PAGE_SIZE,
 };
-use super::{all_roles, query_value, role_checks, role_names, Portal, PortalResult};
-use crate::domain::time::format_time;
+use super::{all_roles, list_skip, query_value, role_checks, role_names, Portal, PortalResult};
+use crate::domain::time::{format_date, format_time};
 use crate::domain::{Client, ClientKind, ClientSecret, Role};
 use crate::http::browser::form::Form;
 use crate::http::AppState;
@@ -85,6 +85,9 @@ type SecretsShown = Option<Result<Vec<ClientSecret>, String>>;
 
 struct ListData {
     clients: Vec<Client>,
+    /// The first client shown and how many clients of the kind there are (`Total-Count`).
+    skip: i64,
+    total: i64,
     /// The chosen client, its secrets and the tenant's roles (for their names).
     details: Option<(Client, SecretsShown, Vec<Role>)>,
 }
@@ -94,13 +97,12 @@ pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> Portal
     let portal = Portal::signed_in(&state, &req).await?;
     let kind = kind_named(&query_value(&req, "type").unwrap_or_default());
     let selected = query_value(&req, "id");
+    let skip = list_skip(&req);
     let data = portal
         .run(move |ctx, user| {
             let (caller, tenant) = (&user.caller, &user.caller.tenant_id);
-            let query = validate::list_query(&[], &[], Some(0), Some(validate::MAX_COUNT))?;
-            let clients = clients::list(ctx, caller, tenant, kind.kind, &query)?
-                .page
-                .items;
+            let query = validate::list_query(&[], &[], Some(skip), Some(PAGE_SIZE))?;
+            let page = clients::list(ctx, caller, tenant, kind.kind, &query)?.page;
             let details = match selected {
                 None => None,
                 Some(raw) => {
@@ -123,7 +125,12 @@ pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest) -> Portal
                     Some((client, secrets, all_roles(ctx, user)?))
                 }
             };
-            Ok(ListData { clients, details })
+            Ok(ListData {
+                clients: page.items,
+                skip,
+                total: page.total,
+                details,
+            })
         })
         .await?;
     portal.render("clients", |frame| clients_page(frame, kind, data))
@@ -142,7 +149,9 @@ fn clients_page(frame: Frame, kind: Kind, data: ListData) -> ClientsPage {
             selected: selected_id.as_deref() == Some(c.id.as_str()),
         })
         .collect();
+    let base = format!("{}/clients?type={}&", frame.root, kind.code);
     ClientsPage {
+        pager: Pager::new(&base, data.skip, data.clients.len(), data.total),
         frame,
         kind: kind.code,
         kinds: KINDS
@@ -173,7 +182,8 @@ fn client_details(c: Client, secrets: SecretsShown, all: &[Role]) -> ClientDetai
                     .map(|s| SecretRow {
                         id: s.id,
                         description: s.description.unwrap_or_default(),
-                        expiration: s.expiration.map_or_else(|| "Never".to_owned(), format_time),
+                        expiration: s.expiration.map_or_else(|| "Never".to_owned(), format_date),
+                        expiration_at: s.expiration.map(format_time).unwrap_or_default(),
                     })
                     .collect()
             })

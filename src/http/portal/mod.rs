@@ -16,6 +16,7 @@
 mod clients;
 mod error;
 mod people;
+mod role_pages;
 mod views;
 
 pub use error::PortalError;
@@ -76,12 +77,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 people::add_user_form,
                 people::add_user,
             ))
+            .service(form_page(
+                "/users/edit",
+                people::edit_user_form,
+                people::edit_user,
+            ))
             .route("/users/remove", web::post().to(people::remove_user))
-            .route("/roles", web::get().to(people::roles))
+            .route("/roles", web::get().to(role_pages::roles))
             .service(form_page(
                 "/roles/add",
-                people::add_role_form,
-                people::add_role,
+                role_pages::add_role_form,
+                role_pages::add_role,
+            ))
+            .service(form_page(
+                "/roles/edit",
+                role_pages::edit_role_form,
+                role_pages::edit_role,
+            ))
+            .service(form_page(
+                "/roles/delete",
+                role_pages::delete_role_form,
+                role_pages::delete_role,
             )),
     );
 }
@@ -91,6 +107,14 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, v)| k == name && !v.is_empty())
         .map(|(_, v)| v.into_owned())
+}
+
+/// The `skip` of a list page (the API's paging parameter): a whole number from 0, else 0.
+pub(super) fn list_skip(req: &HttpRequest) -> i64 {
+    query_value(req, "skip")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .map_or(0, |n| n.min(i64::from(i32::MAX)))
 }
 
 /// Where a visitor without a session goes: the identity login page, coming back to the page asked

@@ -16,6 +16,47 @@ pub struct Frame {
     pub section: &'static str,
 }
 
+/// Next / Previous under a list, a page of [`PAGE_SIZE`] items at a time, read with the API's
+/// own paging (skip/count, the total as `Total-Count` gives it).
+pub struct Pager {
+    /// The first item shown (0-based), carried by the rows' links so a choice keeps the page.
+    pub skip: i64,
+    /// `1–100 of 250`; empty when everything fits on one page.
+    pub range: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Items on one page of a portal list.
+pub const PAGE_SIZE: i64 = 100;
+
+impl Pager {
+    /// The pager of a list at `base` (a URL whose query may go on with `&`), showing `shown`
+    /// items from `skip` of `total`.
+    pub fn new(base: &str, skip: i64, shown: usize, total: i64) -> Pager {
+        let link = |to: i64| {
+            if to == 0 {
+                base.trim_end_matches(['?', '&']).to_owned()
+            } else {
+                format!("{base}skip={to}")
+            }
+        };
+        let end = skip + shown as i64;
+        Pager {
+            skip,
+            range: if skip == 0 && end >= total {
+                String::new()
+            } else if shown == 0 {
+                format!("None here, {total} in all")
+            } else {
+                format!("{}–{end} of {total}", skip + 1)
+            },
+            previous: (skip > 0).then(|| link((skip - PAGE_SIZE).max(0))),
+            next: (end < total).then(|| link(end)),
+        }
+    }
+}
+
 /// A client in the list.
 pub struct ClientRow {
     pub id: String,
@@ -29,7 +70,10 @@ pub struct ClientRow {
 pub struct SecretRow {
     pub id: i64,
     pub description: String,
+    /// A date a person reads (`31 Dec 2027`), or `Never`.
     pub expiration: String,
+    /// The full RFC 3339 timestamp (the `title` and `datetime`); empty for `Never`.
+    pub expiration_at: String,
 }
 
 /// The Details region of the chosen client.
@@ -51,6 +95,7 @@ pub struct ClientDetails {
 #[template(path = "portal_clients.html")]
 pub struct ClientsPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub kind: &'static str,
     pub kinds: Vec<(&'static str, &'static str, bool)>,
     pub rows: Vec<ClientRow>,
@@ -146,6 +191,8 @@ pub struct EditClientPage {
     pub redirect_uris: String,
     pub logout_uris: String,
     pub cors_origins: String,
+    /// The role checkboxes (client-credentials clients only).
+    pub roles: Vec<RoleCheck>,
     pub errors: FieldMessages,
 }
 
@@ -181,8 +228,19 @@ pub struct UserDetails {
 #[template(path = "portal_users.html")]
 pub struct UsersPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub rows: Vec<UserRow>,
     pub details: Option<UserDetails>,
+}
+
+/// Messages next to the fields of the Add User form.
+#[derive(Default)]
+pub struct UserFieldMessages {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    /// Anything that concerns no single field.
+    pub form: Option<String>,
 }
 
 #[derive(Template)]
@@ -192,11 +250,32 @@ pub struct AddUserPage {
     pub email: String,
     pub name: String,
     pub roles: Vec<RoleCheck>,
-    pub message: Option<String>,
+    pub errors: UserFieldMessages,
+}
+
+#[derive(Template)]
+#[template(path = "portal_user_edit.html")]
+pub struct EditUserPage {
+    pub frame: Frame,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<RoleCheck>,
+    pub errors: UserFieldMessages,
 }
 
 /// A role in the list.
 pub struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+    pub selected: bool,
+}
+
+/// The Details region of the chosen role (Edit and Delete only for custom roles).
+pub struct RoleDetails {
+    pub id: String,
     pub name: String,
     pub description: String,
     pub builtin: bool,
@@ -206,13 +285,21 @@ pub struct RoleRow {
 #[template(path = "portal_roles.html")]
 pub struct RolesPage {
     pub frame: Frame,
+    pub pager: Pager,
     pub rows: Vec<RoleRow>,
+    pub details: Option<RoleDetails>,
 }
 
+/// Add Role, or Edit of a custom role (`id` set).
 #[derive(Template)]
-#[template(path = "portal_role_add.html")]
-pub struct AddRolePage {
+#[template(path = "portal_role_form.html")]
+pub struct RoleFormPage {
     pub frame: Frame,
+    pub heading: &'static str,
+    pub button: &'static str,
+    pub action: String,
+    pub cancel: String,
+    pub id: Option<String>,
     pub name: String,
     pub description: String,
     pub message: Option<String>,

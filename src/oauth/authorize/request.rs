@@ -13,8 +13,8 @@ use crate::oauth::{ErrorCode, OAuthError};
 
 /// Stage 2: everything else. `Err` is redirected to the client with `reply`.
 ///
-/// The checks run in a fixed order (mode, client enabled, type, scopes, nonce, PKCE, prompt,
-/// max_age, acr_values), so a request with several faults always gets the same error.
+/// The checks run in a fixed order (mode, client enabled, request objects, type, scopes, nonce,
+/// PKCE, prompt, max_age, acr_values), so a request with several faults always gets the same error.
 pub fn check_request(
     params: &FormParams,
     client: &ClientFacts,
@@ -30,6 +30,7 @@ pub fn check_request(
             "the client is disabled",
         )));
     }
+    check_no_request_object(params).map_err(fail)?;
     let response_type = response.check_type(client).map_err(fail)?;
     let scope = granted_scopes(params, client, api_scope).map_err(fail)?;
     check_id_token(params, response_type, &scope).map_err(fail)?;
@@ -48,6 +49,25 @@ pub fn check_request(
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
     })
+}
+
+/// OIDC Core §6: request objects (`request`, `request_uri`) are not supported, and discovery says
+/// so (`request_parameter_supported`, `request_uri_parameter_supported`: false). A request that
+/// carries one is refused rather than served without the parameters it holds.
+fn check_no_request_object(params: &FormParams) -> Result<(), OAuthError> {
+    if params.get("request").is_some() {
+        return Err(OAuthError::new(
+            ErrorCode::RequestNotSupported,
+            "request objects (the request parameter) are not supported",
+        ));
+    }
+    if params.get("request_uri").is_some() {
+        return Err(OAuthError::new(
+            ErrorCode::RequestUriNotSupported,
+            "request objects by reference (the request_uri parameter) are not supported",
+        ));
+    }
+    Ok(())
 }
 
 /// OIDC Core §3.3.2.11: an ID token from the authorization endpoint needs the openid scope, and

@@ -17,7 +17,8 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
+fn edit_page(frame: Frame, kind: Kind, c: &Client, all: &[Role]) -> EditClientPage {
+    let chosen: Vec<String> = c.role_ids.iter().map(|r| r.as_str().to_owned()).collect();
     EditClientPage {
         frame,
         kind: kind.code,
@@ -30,6 +31,7 @@ fn edit_page(frame: Frame, kind: Kind, c: &Client) -> EditClientPage {
         redirect_uris: c.redirect_uris.join("\n"),
         logout_uris: c.post_logout_redirect_uris.join("\n"),
         cors_origins: c.allowed_cors_origins.join("\n"),
+        roles: role_checks(all, &chosen),
         errors: FieldMessages::default(),
     }
 }
@@ -73,10 +75,22 @@ pub(in crate::http::portal) async fn edit_form(
 ) -> PortalResult {
     let portal = Portal::admin(&state, &req).await?;
     let (kind, _, client) = queried_client(&portal).await?;
-    portal.render("clients", |frame| edit_page(frame, kind, &client))
+    let roles = edit_roles(&portal, kind).await?;
+    portal.render("clients", |frame| edit_page(frame, kind, &client, &roles))
 }
 
-/// The lists of an edited client (one URL a line), as its kind has them.
+/// The tenant's roles for the role checkboxes of a client-credentials client's Edit (other kinds
+/// hold no roles).
+async fn edit_roles(portal: &Portal<'_>, kind: Kind) -> Result<Vec<Role>, PortalError> {
+    if kind.kind == ClientKind::ClientCredentials {
+        portal.run(all_roles).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The lists of an edited client (one URL a line), as its kind has them; a client-credentials
+/// client's roles (the checkboxes: the locked Tenant Member comes as a hidden input).
 fn edited_input(kind: Kind, form: &Form) -> (ClientInput, Vec<FieldError>) {
     let redirects = lines(form.get("redirect_uris"));
     let logouts = lines(form.get("logout_uris"));
@@ -107,12 +121,16 @@ fn edited_input(kind: Kind, form: &Form) -> (ClientInput, Vec<FieldError>) {
     match kind.kind {
         ClientKind::AuthorizationCode => input.allowed_cors_origins = Some(cors.clone()),
         ClientKind::Hybrid => input.allow_offline_access = Some(form.flag("allow_refresh")),
-        ClientKind::ClientCredentials => {}
+        // A form with no role field at all (not the Edit page's: it always sends the locked
+        // Tenant Member) leaves the roles as they are.
+        ClientKind::ClientCredentials => {
+            input.role_ids = Some(form.all("role")).filter(|r| !r.is_empty())
+        }
     }
     (input, errors)
 }
 
-/// `POST /portal/clients/edit`: name, enabled, lifetime, the lists (one URL a line).
+/// `POST /portal/clients/edit`: name, enabled, lifetime, the lists (one URL a line), roles.
 pub(in crate::http::portal) async fn edit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -146,6 +164,7 @@ pub(in crate::http::portal) async fn edit(
     } else {
         messages(errors, &mut [])
     };
+    let roles = edit_roles(&portal, kind).await?;
     portal.render("clients", |frame| EditClientPage {
         frame,
         kind: kind.code,
@@ -158,6 +177,7 @@ pub(in crate::http::portal) async fn edit(
         redirect_uris: form.get("redirect_uris").to_owned(),
         logout_uris: form.get("logout_uris").to_owned(),
         cors_origins: form.get("cors_origins").to_owned(),
+        roles: role_checks(&roles, &form.all("role")),
         errors,
     })
 }
