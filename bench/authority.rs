@@ -41,8 +41,8 @@ fn run() -> Result<(), String> {
     }
     let dir = std::env::temp_dir().join(format!("bench-authority-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let database_url = database_url
-        .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+    let database_url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
     let config = Config::resolve(&ConfigArgs {
         database_url: Some(database_url.clone()),
         keys_dir: Some(dir.join("keys")),
@@ -74,7 +74,11 @@ fn run() -> Result<(), String> {
         println!("{label}: {micros:.1} µs per call ({calls} calls)");
         Ok(())
     };
-    let backend = if database_url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" };
+    let backend = if database_url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
     println!("backend: {backend}");
     time("revocation check (one indexed read)", &|| {
         ctx.store

@@ -108,11 +108,11 @@ fn run() -> Result<(), String> {
             }
             let mut secrets = 0;
             if let Some(client) = &args.secrets_for {
-                let have = store::clients::list_secrets(conn, client)?.len() as i64;
+                let have = store::client_secrets::list_secrets(conn, client)?.len() as i64;
                 for n in have..args.secrets {
                     let value = ClientSecretValue::generate()
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    store::clients::insert_secret(
+                    store::client_secrets::insert_secret(
                         conn,
                         &ClientSecret {
                             client_id: client.clone(),

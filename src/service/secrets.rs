@@ -35,7 +35,7 @@ pub(crate) fn create_secret_row(
     expiration: Option<UnixTime>,
     now: UnixTime,
 ) -> ServiceResult<NewSecret> {
-    let existing = store::clients::list_secrets(conn, client)?;
+    let existing = store::client_secrets::list_secrets(conn, client)?;
     if existing.len() as i64 >= limits::SECRETS_PER_CLIENT {
         return Err(ServiceError::bad_request(
             format!(
@@ -54,7 +54,7 @@ pub(crate) fn create_secret_row(
         secret_hash: value.hash().as_str().to_owned(),
         created: now,
     };
-    secret.id = store::clients::insert_secret(conn, &secret)?;
+    secret.id = store::client_secrets::insert_secret(conn, &secret)?;
     Ok(NewSecret { secret, value })
 }
 
@@ -97,7 +97,7 @@ pub fn list(
 ) -> ServiceResult<(Vec<ClientSecret>, i64)> {
     ctx.store.read(|conn| {
         open_client(conn, caller, tenant, kind, client, false)?;
-        let all = store::clients::list_secrets(conn, client)?;
+        let all = store::client_secrets::list_secrets(conn, client)?;
         let total = all.len() as i64;
         let page = all
             .into_iter()
@@ -119,7 +119,7 @@ pub fn get(
 ) -> ServiceResult<ClientSecret> {
     ctx.store.read(|conn| {
         open_client(conn, caller, tenant, kind, client, false)?;
-        store::clients::get_secret(conn, client, id)?.ok_or_else(secret_not_found)
+        store::client_secrets::get_secret(conn, client, id)?.ok_or_else(secret_not_found)
     })
 }
 
@@ -158,7 +158,7 @@ pub fn update(
     ctx.store.write(|conn| {
         open_client(conn, caller, tenant, kind, client, true)?;
         let mut secret =
-            store::clients::get_secret(conn, client, id)?.ok_or_else(secret_not_found)?;
+            store::client_secrets::get_secret(conn, client, id)?.ok_or_else(secret_not_found)?;
         if input.description.is_some() {
             secret.description = description;
         }
@@ -173,7 +173,7 @@ pub fn update(
             },
             (Some(false), None) => None,
         };
-        store::clients::update_secret(conn, &secret)?;
+        store::client_secrets::update_secret(conn, &secret)?;
         Ok(secret)
     })
 }
@@ -189,8 +189,8 @@ pub fn delete(
 ) -> ServiceResult<()> {
     ctx.store.write(|conn| {
         open_client(conn, caller, tenant, kind, client, false)?;
-        store::clients::get_secret(conn, client, id)?.ok_or_else(secret_not_found)?;
-        store::clients::delete_secret(conn, client, id)?;
+        store::client_secrets::get_secret(conn, client, id)?.ok_or_else(secret_not_found)?;
+        store::client_secrets::delete_secret(conn, client, id)?;
         Ok(())
     })
 }

@@ -1,5 +1,5 @@
-//! Client rows (all three kinds share one table and one id space), their roles and secrets, and the
-//! single indexed read that the token endpoint makes per request.
+//! Client rows (all three kinds share one table and one id space) and their roles (secrets are in
+//! `client_secrets`), and the single indexed read that the token endpoint makes per request.
 //!
 //! Contract: no read grows with the number of clients in the registry beyond what it returns
 //! (SPEC §10): the token read goes by primary key, list pages are read as keys from the
@@ -10,8 +10,8 @@
 use super::schema::{client_origins, client_roles, client_secrets, client_tags, clients, roles};
 use super::{from_json_list, to_json_list, DbConn, StoreError, StoreResult};
 use crate::domain::{
-    Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, SecretId, Standing,
-    TenantId, TokenClient,
+    Client, ClientId, ClientKind, ClientSecret, ListQuery, Page, RoleId, Standing, TenantId,
+    TokenClient,
 };
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -447,93 +447,6 @@ fn has_tags(c: &Client, wanted: &[String]) -> bool {
     wanted
         .iter()
         .all(|w| c.tags.iter().any(|t| t.to_lowercase() == *w))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Secrets
-
-#[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = client_secrets)]
-struct SecretRow {
-    client_id: String,
-    id: i64,
-    description: Option<String>,
-    expiration: Option<i64>,
-    secret_hash: String,
-    created: i64,
-}
-
-impl From<SecretRow> for ClientSecret {
-    fn from(r: SecretRow) -> Self {
-        ClientSecret {
-            client_id: ClientId::from_stored(r.client_id),
-            id: r.id,
-            description: r.description,
-            expiration: r.expiration,
-            secret_hash: r.secret_hash,
-            created: r.created,
-        }
-    }
-}
-
-/// Inserts a secret with the client's next id (ids are never reused) and returns that id.
-/// `secret.id` is ignored.
-pub fn insert_secret(conn: &mut DbConn, secret: &ClientSecret) -> StoreResult<SecretId> {
-    // Incrementing in one UPDATE ... RETURNING keeps two concurrent inserts from sharing an id.
-    let id: i64 = diesel::update(clients::table.find(secret.client_id.as_str()))
-        .set(clients::last_secret_id.eq(clients::last_secret_id + 1))
-        .returning(clients::last_secret_id)
-        .get_result(conn)?;
-    diesel::insert_into(client_secrets::table)
-        .values(SecretRow {
-            client_id: secret.client_id.as_str().to_owned(),
-            id,
-            description: secret.description.clone(),
-            expiration: secret.expiration,
-            secret_hash: secret.secret_hash.clone(),
-            created: secret.created,
-        })
-        .execute(conn)?;
-    Ok(id)
-}
-
-pub fn list_secrets(conn: &mut DbConn, client: &ClientId) -> StoreResult<Vec<ClientSecret>> {
-    Ok(client_secrets::table
-        .filter(client_secrets::client_id.eq(client.as_str()))
-        .order(client_secrets::id.asc())
-        .select(SecretRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(ClientSecret::from)
-        .collect())
-}
-
-pub fn get_secret(
-    conn: &mut DbConn,
-    client: &ClientId,
-    id: SecretId,
-) -> StoreResult<Option<ClientSecret>> {
-    Ok(client_secrets::table
-        .find((client.as_str(), id))
-        .select(SecretRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(ClientSecret::from))
-}
-
-pub fn update_secret(conn: &mut DbConn, s: &ClientSecret) -> StoreResult<()> {
-    diesel::update(client_secrets::table.find((s.client_id.as_str(), s.id)))
-        .set((
-            client_secrets::description.eq(&s.description),
-            client_secrets::expiration.eq(s.expiration),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn delete_secret(conn: &mut DbConn, client: &ClientId, id: SecretId) -> StoreResult<()> {
-    diesel::delete(client_secrets::table.find((client.as_str(), id))).execute(conn)?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
