@@ -39,6 +39,23 @@ where
         .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
+/// The one raw `Authorization` header, for every endpoint that reads one. Two are refused (SPEC §8; like a repeated form parameter,
+/// RFC 6749 §3.1): which one authenticates would be a guess. So is one that is not text.
+pub(crate) fn authorization(req: &actix_web::HttpRequest) -> Result<Option<String>, ServiceError> {
+    let refused = |why: &str| ServiceError::OAuth(crate::oauth::OAuthError::invalid_request(why));
+    let mut values = req
+        .headers()
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(refused("send one Authorization header, not several"));
+    }
+    first
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| refused("the Authorization header is not valid text"))
+}
+
 /// The route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))

@@ -59,21 +59,6 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Byte
         .map_err(|_| refuse("the request body is too large"))
 }
 
-/// The one raw `Authorization` header. Two are refused (SPEC §8; like a repeated form parameter,
-/// RFC 6749 §3.1): which one authenticates would be a guess. So is one that is not text.
-fn authorization(req: &HttpRequest) -> Result<Option<String>, ServiceError> {
-    let refused = |why: &str| ServiceError::OAuth(OAuthError::invalid_request(why));
-    let mut values = req.headers().get_all(header::AUTHORIZATION);
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(refused("send one Authorization header, not several"));
-    }
-    first
-        .map(|v| v.to_str().map(str::to_owned))
-        .transpose()
-        .map_err(|_| refused("the Authorization header is not valid text"))
-}
-
 /// Serves an endpoint where the client authenticates (token, revocation, introspection): reads
 /// the form, runs `work` with the `Authorization` header and the body in one blocking unit of
 /// work, and renders its answer with [`client_answer`].
@@ -91,7 +76,7 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
         Err(res) => return res,
     };
     let origin = cors::request_origin(req);
-    let authorization = match authorization(req) {
+    let authorization = match super::authorization(req) {
         Ok(a) => a,
         Err(e) => return oauth_json_error(&e, false),
     };
@@ -146,7 +131,7 @@ pub async fn userinfo(
     } else {
         None
     };
-    let authorization = match authorization(&req) {
+    let authorization = match super::authorization(&req) {
         Ok(a) => a,
         Err(e) => return bearer_error(&e),
     };

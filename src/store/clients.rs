@@ -244,7 +244,6 @@ pub fn delete(conn: &mut DbConn, id: &ClientId) -> StoreResult<()> {
     Ok(())
 }
 
-/// Whether any client of any tenant has this id (one id space).
 /// The tenant of the client with this id, if any (client ids are global).
 pub fn tenant_of(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<TenantId>> {
     let tenant: Option<String> = clients::table

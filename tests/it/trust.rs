@@ -241,3 +241,25 @@ async fn skip_is_an_int32() {
     let e = r.error(400);
     assert!(e["Reason"].as_str().unwrap().contains("int32"), "{e}");
 }
+
+#[tokio::test]
+async fn the_management_api_refuses_two_authorization_headers() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let bearer = format!("Bearer {token}");
+    let r = crate::harness::call(
+        crate::harness::http()
+            .get(server.api("/ClientCredentialClients"))
+            .header("authorization", &bearer)
+            .header("authorization", &bearer),
+    )
+    .await;
+    let e = r.error(400);
+    assert!(
+        e["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("one Authorization header"),
+        "{e}"
+    );
+}

@@ -8,7 +8,6 @@ use crate::domain::{Caller, ClientKind, ListQuery};
 use crate::oauth::bearer::presented_bearer;
 use crate::service::{api_auth, validate, Context, ServiceError, ServiceResult};
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use std::future::{ready, Ready};
@@ -39,13 +38,10 @@ fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ServiceError::Internal("application state missing".to_owned()))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    let value = super::super::authorization(req)?
         .ok_or_else(|| ServiceError::Unauthorized("the request has no bearer token".to_owned()))?;
     // The one reader of `Authorization: Bearer` (RFC 6750 §2.1), shared with userinfo.
-    let token = presented_bearer(Some(value), None)
+    let token = presented_bearer(Some(&value), None)
         .ok()
         .flatten()
         .ok_or_else(|| {
