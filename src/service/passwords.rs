@@ -14,7 +14,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The password threads and the count of computations running on them.
 pub struct PasswordWork {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
     running: Arc<AtomicUsize>,
     limit: usize,
     /// Computations started since start (for tests and metrics).
@@ -52,7 +52,7 @@ impl PasswordWork {
                 .map_err(|e| ServiceError::Internal(format!("password thread: {e}")))?;
         }
         Ok(PasswordWork {
-            jobs: Mutex::new(tx),
+            jobs: tx,
             running: Arc::new(AtomicUsize::new(0)),
             limit,
             started: AtomicU64::new(0),
@@ -90,8 +90,6 @@ impl PasswordWork {
             let _ = done.send(out);
         });
         self.jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .send(job)
             .map_err(|_| ServiceError::Internal("password threads stopped".to_owned()))?;
         result

@@ -131,7 +131,7 @@ async fn role_claims_in_a_token_grant_nothing_the_caller_does_not_hold() {
             lifetime: 600,
             scope: &scope,
             role_ids: &[],
-            role_type_ids: vec![TENANT_ADMINISTRATOR.role_type_id().to_owned()],
+            role_type_ids: vec![TENANT_ADMINISTRATOR.role_type_id().to_owned()].into(),
             sign_in: None,
         };
         issue::access_token(ctx, &grant).unwrap().token

@@ -20,15 +20,13 @@ fn well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// What a form of this request is bound to. CAUTION: with a session cookie, only the session
-/// binds — accepting a browser-id token there would let a planted browser id (whose token anyone
-/// can fetch) stand in for the victim's session.
-fn binding(req: &HttpRequest, ctx: &Context) -> Option<String> {
+/// What a form of this request is bound to, given the browser id it has (or is given).
+/// CAUTION: with a session cookie, only the session binds — accepting a browser-id token there
+/// would let a planted browser id (whose token anyone can fetch) stand in for the victim's session.
+fn binding(req: &HttpRequest, ctx: &Context, browser: Option<&str>) -> Option<String> {
     match session_value(req, &ctx.config) {
         Some(session) => Some(format!("session:{session}")),
-        None => browser_id(req, &ctx.config)
-            .filter(|id| well_formed(id))
-            .map(|id| format!("browser:{id}")),
+        None => browser.map(|id| format!("browser:{id}")),
     }
 }
 
@@ -44,17 +42,15 @@ pub fn csrf_for_form(
         Some(id) if well_formed(&id) => id,
         _ => random_token(32)?,
     };
-    let bound = match session_value(req, &ctx.config) {
-        Some(session) => format!("session:{session}"),
-        None => format!("browser:{id}"),
-    };
+    let bound = binding(req, ctx, Some(&id)).unwrap_or_default();
     let cookie = browser_cookie(&ctx.config, id, path);
     Ok((ctx.csrf.token(&bound), cookie))
 }
 
 /// Whether the form's token is the one for this request's binding; constant-time.
 pub fn csrf_matches(req: &HttpRequest, ctx: &Context, field: Option<&str>) -> bool {
-    match (binding(req, ctx), field) {
+    let browser = browser_id(req, &ctx.config).filter(|id| well_formed(id));
+    match (binding(req, ctx, browser.as_deref()), field) {
         (Some(bound), Some(token)) => ctx.csrf.verify(&bound, token),
         _ => false,
     }

@@ -6,6 +6,7 @@
 use super::views::{ConfirmPage, Pager, RoleDetails, RoleFormPage, RoleRow, RolesPage, PAGE_SIZE};
 use super::{list_skip, query_value, Portal, PortalError, PortalResult};
 use crate::domain::Role;
+use crate::http::browser::form::Form;
 use crate::http::AppState;
 use crate::service::roles::{self, RoleInput};
 use crate::service::ServiceError;
@@ -112,6 +113,18 @@ pub(super) async fn add_role(
     payload: web::Payload,
 ) -> PortalResult {
     let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
+    let (fields, input) = role_fields(&form);
+    let created = portal
+        .try_run(move |ctx, user| roles::create(ctx, &user.caller, &user.caller.tenant_id, input))
+        .await;
+    match created {
+        Ok(_) => portal.redirect("/roles"),
+        Err(e) => role_form(&portal, None, fields, Some(field_refusal(&portal, e)?)),
+    }
+}
+
+/// The Add / Edit Role form's fields (name, description), and the service input they make.
+fn role_fields(form: &Form) -> ((String, String), RoleInput) {
     let fields = (
         form.get("name").to_owned(),
         form.get("description").to_owned(),
@@ -121,13 +134,7 @@ pub(super) async fn add_role(
         description: Some(fields.1.clone()),
         ..Default::default()
     };
-    let created = portal
-        .try_run(move |ctx, user| roles::create(ctx, &user.caller, &user.caller.tenant_id, input))
-        .await;
-    match created {
-        Ok(_) => portal.redirect("/roles"),
-        Err(e) => role_form(&portal, None, fields, Some(field_refusal(&portal, e)?)),
-    }
+    (fields, input)
 }
 
 /// The custom role named by `raw`; a built-in role is refused as the service refuses to change
@@ -164,15 +171,7 @@ pub(super) async fn edit_role(
 ) -> PortalResult {
     let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
     let role = custom_role(&portal, form.get("id").to_owned()).await?;
-    let fields = (
-        form.get("name").to_owned(),
-        form.get("description").to_owned(),
-    );
-    let input = RoleInput {
-        name: Some(fields.0.clone()),
-        description: Some(fields.1.clone()),
-        ..Default::default()
-    };
+    let (fields, input) = role_fields(&form);
     let id = role.id.clone();
     let saved = portal
         .try_run(move |ctx, u| roles::update(ctx, &u.caller, &u.caller.tenant_id, &id, input))

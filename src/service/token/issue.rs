@@ -11,6 +11,7 @@ use crate::oauth::access_token::{AccessTokenClaims, ACCESS_TOKEN_TYP};
 use crate::oidc::id_token::{IdTokenClaims, IdTokenGrant, ID_TOKEN_TYP};
 use crate::store::{self, DbConn};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A successful token response (RFC 6749 §5.1).
@@ -70,7 +71,7 @@ pub struct AccessGrant<'a> {
     /// Role Ids held by the subject (`role`).
     pub role_ids: &'a [RoleId],
     /// RoleTypeIds of the built-in roles among them (`role_type`).
-    pub role_type_ids: Vec<String>,
+    pub role_type_ids: Cow<'a, [String]>,
     /// `None`: the client on its own behalf (client_credentials); else the signed-in user.
     pub sign_in: Option<SignIn<'a>>,
 }
@@ -84,7 +85,7 @@ impl<'a> AccessGrant<'a> {
             lifetime: client.access_token_lifetime,
             scope,
             role_ids: &client.role_ids,
-            role_type_ids: client.role_type_ids.clone(),
+            role_type_ids: Cow::Borrowed(&client.role_type_ids),
             sign_in: None,
         }
     }
@@ -106,7 +107,7 @@ impl<'a> AccessGrant<'a> {
             lifetime,
             scope,
             role_ids: &sign_in.user.role_ids,
-            role_type_ids,
+            role_type_ids: Cow::Owned(role_type_ids),
             sign_in: Some(sign_in),
         })
     }
@@ -148,7 +149,7 @@ pub fn access_token(ctx: &Context, grant: &AccessGrant<'_>) -> ServiceResult<Acc
             .iter()
             .map(|r| r.as_str().to_owned())
             .collect(),
-        role_type: grant.role_type_ids.clone(),
+        role_type: grant.role_type_ids.to_vec(),
         iat: now,
         nbf: now,
         exp,
