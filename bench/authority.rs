@@ -46,6 +46,7 @@ fn run() -> Result<(), String> {
     let config = Config::resolve(&ConfigArgs {
         database_url: Some(database_url.clone()),
         keys_dir: Some(dir.join("keys")),
+        master_key_file: Some(dir.join("master.key")),
         ..ConfigArgs::default()
     })
     .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::master_key::MasterKey;
 use crate::crypto::secrets::{random_token, CsrfKey};
 use crate::http::{self, AppState};
 use crate::service::keys::{KeyCache, REFRESH_INTERVAL_SECS};
@@ -22,12 +23,15 @@ pub enum StartError {
     Keys(#[from] crate::crypto::CryptoError),
     #[error("http server: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    MasterKey(#[from] crate::crypto::master_key::MasterKeyError),
     #[error("password threads: {0}")]
     Passwords(String),
 }
 
 /// Opens the database (applying migrations) and the key directory.
 pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
+    let master = MasterKey::load_or_create(&config.master_key_file)?;
     let store = Store::open(&config.database_url, 16)?;
     store.migrate()?;
     let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
@@ -44,6 +48,7 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
+        master: Arc::new(master),
     })
 }
 

@@ -53,6 +53,21 @@ pub struct ConfigArgs {
     /// `Forwarded` headers name the client (default: none; the socket peer is the client).
     #[arg(long, global = true, env = "PORTCULLIS_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// Where signing keys live: `dir` (the keys directory) or `database` (SPEC §6.4).
+    #[arg(long, global = true, env = "PORTCULLIS_KEYS_STORE")]
+    pub keys_store: Option<String>,
+    /// Days between automatic key rotations; 0 rotates only by hand.
+    #[arg(long, global = true, env = "PORTCULLIS_KEY_ROTATION_DAYS")]
+    pub key_rotation_days: Option<i64>,
+    /// File of the master key that seals stored secrets (created with mode 0600 if missing).
+    #[arg(long, global = true, env = "PORTCULLIS_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Days audit events are kept.
+    #[arg(long, global = true, env = "PORTCULLIS_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<i64>,
+    /// Seconds a request waits for a database connection before it gets 503 (SPEC §9).
+    #[arg(long, global = true, env = "PORTCULLIS_DATABASE_WAIT")]
+    pub database_wait: Option<f64>,
 }
 
 /// The same settings in a TOML file, with snake_case keys.
@@ -72,6 +87,20 @@ struct FileConfig {
     log: Option<String>,
     workers: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
+    keys_store: Option<String>,
+    key_rotation_days: Option<i64>,
+    master_key_file: Option<PathBuf>,
+    audit_retention_days: Option<i64>,
+    database_wait: Option<f64>,
+}
+
+/// Where the signing keys live (SPEC §6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeysStore {
+    /// PKCS#8 files in the keys directory (shared by nodes on a volume).
+    Dir,
+    /// The database, private keys sealed with the master key.
+    Database,
 }
 
 /// SameSite attribute of the session cookie.
@@ -106,6 +135,13 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Reverse proxies believed about the client address (SPEC §8).
     pub trusted_proxies: Vec<IpNet>,
+    pub keys_store: KeysStore,
+    /// 0 = rotate only by hand.
+    pub key_rotation_days: i64,
+    pub master_key_file: PathBuf,
+    pub audit_retention_days: i64,
+    /// How long a request waits for a pooled database connection.
+    pub database_wait: std::time::Duration,
 }
 
 /// A setting is malformed; the message names it.
@@ -234,6 +270,43 @@ impl Config {
             log_format,
             workers: args.workers.or(file.workers),
             trusted_proxies: trusted_proxies(args, file.trusted_proxies)?,
+            keys_store: match args.keys_store.clone().or(file.keys_store).as_deref() {
+                None | Some("dir") => KeysStore::Dir,
+                Some("database") => KeysStore::Database,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "keys store '{other}' must be 'dir' or 'database'"
+                    )))
+                }
+            },
+            key_rotation_days: match args.key_rotation_days.or(file.key_rotation_days) {
+                None => 90,
+                Some(d) if d >= 0 => d,
+                Some(d) => {
+                    return Err(ConfigError(format!(
+                        "key rotation days must be 0 or more, got {d}"
+                    )))
+                }
+            },
+            master_key_file: args
+                .master_key_file
+                .clone()
+                .or(file.master_key_file)
+                .unwrap_or_else(|| PathBuf::from("data/master.key")),
+            audit_retention_days: positive(
+                "audit retention days",
+                args.audit_retention_days.or(file.audit_retention_days),
+                90,
+            )?,
+            database_wait: match args.database_wait.or(file.database_wait) {
+                None => std::time::Duration::from_secs(2),
+                Some(s) if s > 0.0 && s <= 60.0 => std::time::Duration::from_secs_f64(s),
+                Some(s) => {
+                    return Err(ConfigError(format!(
+                        "database wait must be between 0 and 60 seconds, got {s}"
+                    )))
+                }
+            },
         })
     }
 }
@@ -277,6 +350,11 @@ mod tests {
         assert_eq!(c.api_scope, "ocsapi");
         assert_eq!(c.refresh_token_lifetime, 28_800);
         assert_eq!(c.access_token_alg, SigningAlg::RS256);
+        assert_eq!(c.keys_store, KeysStore::Dir);
+        assert_eq!(c.key_rotation_days, 90);
+        assert_eq!(c.master_key_file, PathBuf::from("data/master.key"));
+        assert_eq!(c.audit_retention_days, 90);
+        assert_eq!(c.database_wait, std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod jwt;
 #[cfg(test)]
 mod jwt_properties;
 pub mod keys;
+pub mod master_key;
 pub mod seal;
 pub mod secrets;
 

@@ -44,6 +44,8 @@ pub struct Context {
     pub passwords: Arc<PasswordWork>,
     /// The key of the CSRF tokens, shared by every node through the database.
     pub csrf: Arc<crate::crypto::secrets::CsrfKey>,
+    /// Seals what is stored but must not be readable from the database alone (SPEC §1.2).
+    pub master: Arc<crate::crypto::master_key::MasterKey>,
 }
 
 impl Context {

@@ -132,6 +132,7 @@ impl TestServer {
             public_url: Some(base.clone()),
             database_url: Some(database_url),
             keys_dir: Some(keys_dir),
+            master_key_file: Some(dir.path().join("master.key")),
             access_token_alg: options.access_token_alg.clone(),
             trusted_proxies: options.trusted_proxies.clone(),
             ..Default::default()
