@@ -11,13 +11,15 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// OCS `ErrorResponse`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ErrorResponse {
+    /// A fresh id of this request; the server's log line for the request carries it too.
     pub operation_id: String,
     pub error: String,
     pub reason: String,
     pub resolution: String,
+    #[schema(value_type = Option<Object>)]
     pub dynamic_properties: Option<serde_json::Value>,
 }
 

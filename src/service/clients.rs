@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 /// Create or partial-update body of any client kind. Properties that do not belong to the kind
 /// are ignored, like any unknown property (SPEC §3).
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClientInput {
     pub id: Option<String>,

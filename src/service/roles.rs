@@ -8,7 +8,7 @@ use crate::store;
 use serde::Deserialize;
 
 /// Create or update body of a custom role.
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct RoleInput {
     pub id: Option<String>,

@@ -12,7 +12,7 @@ use crate::store::{self, DbConn};
 use serde::Deserialize;
 
 /// Create or partial-update body of a secret.
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecretInput {
     pub expiration: Option<String>,

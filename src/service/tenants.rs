@@ -8,7 +8,7 @@ use crate::store::{self, DbConn};
 use serde::Deserialize;
 
 /// PUT body of a tenant: only these two properties can change.
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct TenantInput {
     pub id: Option<String>,

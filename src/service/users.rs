@@ -10,7 +10,7 @@ use crate::store::{self, DbConn};
 use serde::Deserialize;
 
 /// Create or partial-update body of a user (`UserCreateOrUpdate` plus `Password`).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserInput {
     pub id: Option<String>,

@@ -13,7 +13,7 @@ use serde::Serialize;
 type Reply = Result<HttpResponse, ApiError>;
 
 /// A 207 child error (SPEC §3.1).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct ChildError {
     pub operation_id: String,
@@ -25,7 +25,7 @@ pub(crate) struct ChildError {
 }
 
 /// The 207 Multi-Status body.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct MultiStatus<T: Serialize> {
     pub operation_id: String,
@@ -180,7 +180,7 @@ pub async fn roles(
 }
 
 /// A `Role` in a PUT body: only `Id` is read.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct RoleRef {
     pub id: Option<String>,

@@ -127,6 +127,32 @@ fn list_params(query: &str) -> Result<ListParams, ApiError> {
     Ok(p)
 }
 
+/// The query parameters `list_params` reads, as the API description shows them (SPEC §3.1).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Describes the hand-written parser above; never built.
+pub struct ListQueryParams {
+    /// Items to skip (an int32; default 0).
+    skip: Option<i32>,
+    /// Items to return (1..1000; default 100).
+    count: Option<i32>,
+    /// Repeated: only the items with these ids (skip and count are then ignored; blank ids too).
+    id: Option<Vec<String>>,
+    /// Repeated: only the items that carry all these tags (case-insensitive).
+    tag: Option<Vec<String>>,
+    /// Accepted and ignored (as in OCS).
+    query: Option<String>,
+}
+
+/// The extra filter of `GET /Roles`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // Describes the hand-written parser above; never built.
+pub struct RoleTypeParam {
+    /// Only the built-in role with this RoleTypeId.
+    role_type_id: Option<String>,
+}
+
 /// Reads and parses a JSON object body (size-limited; wrong types give 400 naming the problem).
 pub async fn json_body<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
     json_of_shape(payload, b'{', "a JSON object").await

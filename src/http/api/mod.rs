@@ -3,6 +3,7 @@
 
 mod clients;
 mod extract;
+pub mod openapi;
 mod people;
 mod secrets;
 pub mod views;
@@ -74,117 +75,202 @@ fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
-/// A resource read with `GET|HEAD`; a collection chains its `POST`, a set of roles its `PUT`.
-fn readable<R, RA>(path: &str, read_handler: R) -> actix_web::Resource
-where
-    R: Handler<RA, Output = Reply>,
-    RA: FromRequest + 'static,
-{
-    resource(path).route(read().to(read_handler))
+/// One routed method and path pattern of the management API, as actix matches it (lowercase,
+/// `{snake_case}` parameters). The OpenAPI test (SPEC §13.3) compares these with the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: String,
 }
 
-/// `GET|HEAD`, `PUT` and `DELETE` of one item.
-fn item<G, GA, U, UA, D, DA>(path: &str, get: G, update: U, delete: D) -> actix_web::Resource
-where
-    G: Handler<GA, Output = Reply>,
-    U: Handler<UA, Output = Reply>,
-    D: Handler<DA, Output = Reply>,
-    GA: FromRequest + 'static,
-    UA: FromRequest + 'static,
-    DA: FromRequest + 'static,
-{
-    readable(path, get)
-        .route(web::put().to(update))
-        .route(web::delete().to(delete))
+/// The methods of one resource, each registered with actix and written down for the route table.
+pub(crate) struct Methods {
+    resource: actix_web::Resource,
+    methods: Vec<&'static str>,
 }
 
-fn client_scope(path: &str, kind: ClientKind) -> actix_web::Scope {
-    let scope = web::scope(path)
-        .app_data(kind)
-        .default_service(web::to(not_found))
-        .service(readable("", clients::list).route(web::post().to(clients::create)))
-        .service(item(
-            "/{client_id}",
-            clients::get,
-            clients::update,
-            clients::delete,
-        ));
-    let scope = if kind.has_secrets() {
-        scope
-            .service(
-                readable("/{client_id}/secrets", secrets::list)
-                    .route(web::post().to(secrets::create)),
-            )
-            .service(item(
-                "/{client_id}/secrets/{secret_id}",
-                secrets::get,
-                secrets::update,
-                secrets::delete,
-            ))
-    } else {
-        scope
-    };
-    if kind == ClientKind::ClientCredentials {
-        scope.service(
-            readable("/{client_id}/roles", clients::roles).route(web::put().to(clients::set_roles)),
-        )
-    } else {
-        scope
+impl Methods {
+    fn on<H, A>(mut self, methods: &[&'static str], route: actix_web::Route, handler: H) -> Self
+    where
+        H: Handler<A, Output = Reply>,
+        A: FromRequest + 'static,
+    {
+        self.resource = self.resource.route(route.to(handler));
+        self.methods.extend_from_slice(methods);
+        self
+    }
+
+    /// `GET` and `HEAD` with one handler; actix sends no body for HEAD.
+    fn read<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["GET", "HEAD"], read(), h)
+    }
+    fn get<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["GET"], web::get(), h)
+    }
+    fn head<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["HEAD"], web::head(), h)
+    }
+    fn post<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["POST"], web::post(), h)
+    }
+    fn put<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["PUT"], web::put(), h)
+    }
+    fn delete<H: Handler<A, Output = Reply>, A: FromRequest + 'static>(self, h: H) -> Self {
+        self.on(&["DELETE"], web::delete(), h)
     }
 }
 
-/// Registers the management API.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// An actix scope whose resources are added only through [`Table::at`], so that every route is
+/// also an [`Endpoint`] of [`route_table`]: the router and its description cannot part ways.
+struct Table<'t> {
+    scope: actix_web::Scope,
+    prefix: String,
+    endpoints: &'t mut Vec<Endpoint>,
+}
+
+impl<'t> Table<'t> {
+    /// The resource at `path` with the methods `build` gives it.
+    fn at(mut self, path: &str, build: impl FnOnce(Methods) -> Methods) -> Self {
+        let built = build(Methods {
+            resource: resource(path),
+            methods: Vec::new(),
+        });
+        let full = format!("{}{path}", self.prefix);
+        self.endpoints
+            .extend(built.methods.iter().map(|&method| Endpoint {
+                method,
+                path: full.clone(),
+            }));
+        self.scope = self.scope.service(built.resource);
+        self
+    }
+
+    /// A nested scope serving one client kind (handlers read it with [`KindOf`]).
+    fn kind(mut self, path: &str, kind: ClientKind, build: fn(Table<'_>) -> Table<'_>) -> Self {
+        let inner = build(Table {
+            scope: web::scope(path)
+                .app_data(kind)
+                .default_service(web::to(not_found)),
+            prefix: format!("{}{path}", self.prefix),
+            endpoints: self.endpoints,
+        });
+        self.endpoints = inner.endpoints;
+        self.scope = self.scope.service(inner.scope);
+        self
+    }
+}
+
+/// The routes of one client kind.
+fn client_routes(t: Table<'_>) -> Table<'_> {
+    t.at("", |r| r.read(clients::list).post(clients::create))
+        .at("/{client_id}", |r| {
+            r.read(clients::get)
+                .put(clients::update)
+                .delete(clients::delete)
+        })
+}
+
+/// The routes of a kind with secrets (client credentials, hybrid).
+fn secret_routes(t: Table<'_>) -> Table<'_> {
+    t.at("/{client_id}/secrets", |r| {
+        r.read(secrets::list).post(secrets::create)
+    })
+    .at("/{client_id}/secrets/{secret_id}", |r| {
+        r.read(secrets::get)
+            .put(secrets::update)
+            .delete(secrets::delete)
+    })
+}
+
+const TENANT_SCOPE: &str = "/api/v1/tenants/{tenant_id}";
+
+/// The scope of one tenant (SPEC §3), recording every route in `endpoints`.
+///
+/// To add an operation: register it here with `.at(path, |r| r.<method>(handler))`, annotate the
+/// handler with `#[utoipa::path]` and list it in `openapi::ApiDoc` (tests/it/openapi.rs fails
+/// until both are done).
+fn tenant_scope(endpoints: &mut Vec<Endpoint>) -> actix_web::Scope {
     use ClientKind::*;
+    // SPEC §7: preflights first; a resource guard lets every other method fall through. A CORS
+    // preflight is not an operation of the API, so it is not in the route table.
+    let scope = web::scope(TENANT_SCOPE).service(
+        web::resource(["", "/{tail}*"])
+            .guard(guard::Options())
+            .to(super::cors::api_preflight),
+    );
+    let table = Table {
+        scope,
+        prefix: TENANT_SCOPE.to_owned(),
+        endpoints,
+    };
+    table
+        .at("", |r| {
+            r.get(people::get_tenant)
+                .head(people::head_tenant)
+                .put(people::update_tenant)
+        })
+        .kind("/clientcredentialclients", ClientCredentials, |t| {
+            secret_routes(client_routes(t)).at("/{client_id}/roles", |r| {
+                r.read(clients::roles).put(clients::set_roles)
+            })
+        })
+        .kind(
+            "/authorizationcodeclients",
+            AuthorizationCode,
+            client_routes,
+        )
+        .kind("/hybridclients", Hybrid, |t| {
+            secret_routes(client_routes(t))
+        })
+        .at("/clients/{client_id}/roles", |r| {
+            r.read(clients::roles).put(clients::set_roles)
+        })
+        .at("/roles", |r| {
+            r.read(people::list_roles).post(people::create_role)
+        })
+        .at("/roles/{role_id}", |r| {
+            r.read(people::get_role)
+                .put(people::update_role)
+                .delete(people::delete_role)
+        })
+        .at("/roles/{role_id}/users", |r| r.read(people::role_users))
+        .at("/roles/{role_id}/clientcredentialclients", |r| {
+            r.read(people::role_clients)
+        })
+        .at("/users", |r| {
+            r.read(people::list_users).post(people::create_user)
+        })
+        .at("/users/{user_id}", |r| {
+            r.read(people::get_user)
+                .put(people::update_user)
+                .delete(people::delete_user)
+        })
+        .at("/users/{user_id}/roles", |r| {
+            r.read(people::user_roles).put(people::set_user_roles)
+        })
+        .scope
+        .default_service(web::to(not_found))
+}
+
+/// Every routed method and path of the management API, from the code that registers them.
+pub fn route_table() -> Vec<Endpoint> {
+    let mut endpoints = Vec::new();
+    let _ = tenant_scope(&mut endpoints);
+    endpoints
+}
+
+/// Registers the management API and its description.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let mut endpoints = Vec::new();
     cfg.service(
-        web::scope("/api/v1/tenants/{tenant_id}")
-            .wrap(actix_web::middleware::from_fn(super::cors::api_actual))
-            // SPEC §7: preflights first; a resource guard lets every other method fall through.
-            .service(
-                web::resource(["", "/{tail}*"])
-                    .guard(guard::Options())
-                    .to(super::cors::api_preflight),
-            )
-            .service(
-                resource("")
-                    .route(web::get().to(people::get_tenant))
-                    .route(web::head().to(people::head_tenant))
-                    .route(web::put().to(people::update_tenant)),
-            )
-            .service(client_scope("/clientcredentialclients", ClientCredentials))
-            .service(client_scope("/authorizationcodeclients", AuthorizationCode))
-            .service(client_scope("/hybridclients", Hybrid))
-            .service(
-                readable("/clients/{client_id}/roles", clients::roles)
-                    .route(web::put().to(clients::set_roles)),
-            )
-            .service(
-                readable("/roles", people::list_roles).route(web::post().to(people::create_role)),
-            )
-            .service(item(
-                "/roles/{role_id}",
-                people::get_role,
-                people::update_role,
-                people::delete_role,
-            ))
-            .service(readable("/roles/{role_id}/users", people::role_users))
-            .service(readable(
-                "/roles/{role_id}/clientcredentialclients",
-                people::role_clients,
-            ))
-            .service(
-                readable("/users", people::list_users).route(web::post().to(people::create_user)),
-            )
-            .service(item(
-                "/users/{user_id}",
-                people::get_user,
-                people::update_user,
-                people::delete_user,
-            ))
-            .service(
-                readable("/users/{user_id}/roles", people::user_roles)
-                    .route(web::put().to(people::set_user_roles)),
-            )
-            .default_service(web::to(not_found)),
+        web::resource(openapi::PATH).route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(openapi::document),
+        ),
+    )
+    .service(
+        tenant_scope(&mut endpoints).wrap(actix_web::middleware::from_fn(super::cors::api_actual)),
     );
 }

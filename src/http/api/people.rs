@@ -1,7 +1,11 @@
 //! Handlers for the tenant, its roles and its users.
 
+use super::clients::MultiStatus;
 use super::clients::{multi_status, role_ref_ids, RoleRef};
 use super::extract::{json_array_body, json_body, run_as, ApiCaller, ListParams};
+use super::extract::{ListQueryParams, RoleTypeParam};
+use super::openapi::{ApiErrors, RolePath, TenantPath, UserPath};
+use super::views::{ClientCredentialClientView, RoleView, TenantView, UserView};
 use super::{created, listed, tenant_id, views};
 use crate::http::errors::ApiError;
 use crate::http::AppState;
@@ -12,6 +16,17 @@ use actix_web::{web, HttpResponse};
 
 type Reply = Result<HttpResponse, ApiError>;
 
+/// Reads the tenant (TM).
+#[utoipa::path(
+    get,
+    path = "/api/v1/Tenants/{tenantId}",
+    tag = "Tenant",
+    params(TenantPath),
+    responses(
+        (status = 200, description = "The tenant.", body = TenantView),
+        ApiErrors
+    )
+)]
 pub async fn get_tenant(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -26,6 +41,16 @@ pub async fn get_tenant(
 }
 
 /// HEAD of a tenant answers 204 when it exists (OCS).
+#[utoipa::path(
+    head,
+    path = "/api/v1/Tenants/{tenantId}",
+    tag = "Tenant",
+    params(TenantPath),
+    responses(
+        (status = 204, description = "The tenant exists."),
+        ApiErrors
+    )
+)]
 pub async fn head_tenant(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -39,6 +64,18 @@ pub async fn head_tenant(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Changes the tenant's CompanyName or Alias (TA).
+#[utoipa::path(
+    put,
+    path = "/api/v1/Tenants/{tenantId}",
+    tag = "Tenant",
+    params(TenantPath),
+    request_body = TenantInput,
+    responses(
+        (status = 200, description = "The tenant as it is now.", body = TenantView),
+        ApiErrors
+    )
+)]
 pub async fn update_tenant(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -54,6 +91,17 @@ pub async fn update_tenant(
     Ok(HttpResponse::Ok().json(views::tenant(&t)))
 }
 
+/// Lists the tenant's roles (TM).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Roles",
+    tag = "Roles",
+    params(TenantPath, ListQueryParams, RoleTypeParam),
+    responses(
+        (status = 200, description = "The roles.", body = [RoleView], headers(("Total-Count" = i64, description = "Number of matching items."))),
+        ApiErrors
+    )
+)]
 pub async fn list_roles(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -71,6 +119,18 @@ pub async fn list_roles(
     Ok(listed(&data, page.total))
 }
 
+/// Creates a custom role (TA).
+#[utoipa::path(
+    post,
+    path = "/api/v1/Tenants/{tenantId}/Roles",
+    tag = "Roles",
+    params(TenantPath),
+    request_body = RoleInput,
+    responses(
+        (status = 201, description = "The role.", body = RoleView, headers(("Location" = String, description = "URL of the new resource."))),
+        ApiErrors
+    )
+)]
 pub async fn create_role(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -88,6 +148,17 @@ pub async fn create_role(
     Ok(created(&state, &tenant, &location, views::role(&role)))
 }
 
+/// Reads a role (TM).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Roles/{roleId}",
+    tag = "Roles",
+    params(RolePath),
+    responses(
+        (status = 200, description = "The role.", body = RoleView),
+        ApiErrors
+    )
+)]
 pub async fn get_role(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -101,6 +172,18 @@ pub async fn get_role(
     Ok(HttpResponse::Ok().json(views::role(&r)))
 }
 
+/// Changes a custom role; built-in roles give 400 (TA).
+#[utoipa::path(
+    put,
+    path = "/api/v1/Tenants/{tenantId}/Roles/{roleId}",
+    tag = "Roles",
+    params(RolePath),
+    request_body = RoleInput,
+    responses(
+        (status = 200, description = "The role as it is now.", body = RoleView),
+        ApiErrors
+    )
+)]
 pub async fn update_role(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -116,6 +199,17 @@ pub async fn update_role(
     Ok(HttpResponse::Ok().json(views::role(&r)))
 }
 
+/// Deletes a custom role; built-in roles give 400 (TA).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/Tenants/{tenantId}/Roles/{roleId}",
+    tag = "Roles",
+    params(RolePath),
+    responses(
+        (status = 204, description = "Deleted."),
+        ApiErrors
+    )
+)]
 pub async fn delete_role(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -130,6 +224,16 @@ pub async fn delete_role(
 }
 
 /// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Roles/{roleId}/Users",
+    tag = "Roles",
+    params(RolePath, ListQueryParams),
+    responses(
+        (status = 200, description = "The users holding the role.", body = [UserView], headers(("Total-Count" = i64, description = "Number of matching items."))),
+        ApiErrors
+    )
+)]
 pub async fn role_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -147,6 +251,16 @@ pub async fn role_users(
 }
 
 /// Paged like every list (`skip`, `count`; `Total-Count` is the number of holders).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Roles/{roleId}/ClientCredentialClients",
+    tag = "Roles",
+    params(RolePath, ListQueryParams),
+    responses(
+        (status = 200, description = "The client-credentials clients holding the role.", body = [ClientCredentialClientView], headers(("Total-Count" = i64, description = "Number of matching items."))),
+        ApiErrors
+    )
+)]
 pub async fn role_clients(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -163,6 +277,18 @@ pub async fn role_clients(
     Ok(listed(&data, page.total))
 }
 
+/// Lists the tenant's users (TM).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Users",
+    tag = "Users",
+    params(TenantPath, ListQueryParams),
+    responses(
+        (status = 200, description = "The users.", body = [UserView], headers(("Total-Count" = i64, description = "Number of matching items."))),
+        (status = 207, description = "Some requested ids were not found: the found users and a 404 child error per missing id.", body = MultiStatus<UserView>, headers(("Total-Count" = i64, description = "Number of matching items."))),
+        ApiErrors
+    )
+)]
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -184,6 +310,18 @@ pub async fn list_users(
     ))
 }
 
+/// Creates a user; a local account takes a Password of at least 12 characters (TA).
+#[utoipa::path(
+    post,
+    path = "/api/v1/Tenants/{tenantId}/Users",
+    tag = "Users",
+    params(TenantPath),
+    request_body = UserInput,
+    responses(
+        (status = 201, description = "The user.", body = UserView, headers(("Location" = String, description = "URL of the new resource."))),
+        ApiErrors
+    )
+)]
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -201,6 +339,17 @@ pub async fn create_user(
     Ok(created(&state, &tenant, &location, views::user(&user)))
 }
 
+/// Reads a user (Self, TM).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Users/{userId}",
+    tag = "Users",
+    params(UserPath),
+    responses(
+        (status = 200, description = "The user.", body = UserView),
+        ApiErrors
+    )
+)]
 pub async fn get_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -214,6 +363,18 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(views::user(&u)))
 }
 
+/// Changes a user: absent or null properties stay as they are (TA).
+#[utoipa::path(
+    put,
+    path = "/api/v1/Tenants/{tenantId}/Users/{userId}",
+    tag = "Users",
+    params(UserPath),
+    request_body = UserInput,
+    responses(
+        (status = 200, description = "The user as it is now.", body = UserView),
+        ApiErrors
+    )
+)]
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -229,6 +390,17 @@ pub async fn update_user(
     Ok(HttpResponse::Ok().json(views::user(&u)))
 }
 
+/// Deletes a user and ends its sessions and refresh tokens; not oneself (TA).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/Tenants/{tenantId}/Users/{userId}",
+    tag = "Users",
+    params(UserPath),
+    responses(
+        (status = 204, description = "Deleted."),
+        ApiErrors
+    )
+)]
 pub async fn delete_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -242,6 +414,17 @@ pub async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Lists a user's roles (Self, TM).
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/Tenants/{tenantId}/Users/{userId}/Roles",
+    tag = "Users",
+    params(UserPath),
+    responses(
+        (status = 200, description = "The roles.", body = [RoleView], headers(("Total-Count" = i64, description = "Number of matching items."))),
+        ApiErrors
+    )
+)]
 pub async fn user_roles(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -256,6 +439,18 @@ pub async fn user_roles(
     Ok(listed(&data, data.len() as i64))
 }
 
+/// Replaces a user's roles; Tenant Member must stay (TA). Only each role's Id is read.
+#[utoipa::path(
+    put,
+    path = "/api/v1/Tenants/{tenantId}/Users/{userId}/Roles",
+    tag = "Users",
+    params(UserPath),
+    request_body = [RoleRef],
+    responses(
+        (status = 200, description = "The roles as they are now.", body = [RoleView]),
+        ApiErrors
+    )
+)]
 pub async fn set_user_roles(
     state: web::Data<AppState>,
     caller: ApiCaller,

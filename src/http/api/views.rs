@@ -5,9 +5,10 @@ use crate::domain::{Client, ClientKind, ClientSecret, Role, Tenant, User};
 use crate::service::secrets::NewSecret;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// The properties every client kind has, in their OCS order.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClientCommon<'a> {
     pub id: &'a str,
@@ -18,7 +19,7 @@ pub struct ClientCommon<'a> {
 }
 
 /// The URLs of a client that signs users in (authorization code and hybrid), which come first.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClientUrls<'a> {
     pub redirect_uris: &'a [String],
@@ -27,16 +28,18 @@ pub struct ClientUrls<'a> {
     pub logo_uri: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = ClientCredentialClient)]
 pub struct ClientCredentialClientView<'a> {
     #[serde(flatten)]
     pub common: ClientCommon<'a>,
     pub role_ids: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = AuthorizationCodeClient)]
 pub struct AuthorizationCodeClientView<'a> {
     #[serde(flatten)]
     pub urls: ClientUrls<'a>,
@@ -46,8 +49,9 @@ pub struct AuthorizationCodeClientView<'a> {
     pub allow_offline_access: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = HybridClient)]
 pub struct HybridClientView<'a> {
     #[serde(flatten)]
     pub urls: ClientUrls<'a>,
@@ -94,13 +98,15 @@ pub fn client(c: &Client) -> Value {
 }
 
 /// `ClientCredentialClientCreateResponse` / `HybridClientCreateResponse`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ClientCreateResponse<'a> {
     pub secret: &'a str,
     pub id: i64,
     pub description: Option<&'a str>,
     pub expiration_date: Option<String>,
+    /// The client, in the shape of its kind.
+    #[schema(value_type = Object)]
     pub client: Value,
 }
 
@@ -115,8 +121,9 @@ pub fn client_created<'a>(c: &Client, s: &'a NewSecret) -> ClientCreateResponse<
 }
 
 /// `ClientSecret`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = ClientSecret)]
 pub struct SecretView<'a> {
     pub expiration: Option<String>,
     pub expires: bool,
@@ -134,8 +141,9 @@ pub fn secret(s: &ClientSecret) -> SecretView<'_> {
 }
 
 /// `ClientSecretResponse`: the secret plus its value, once.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = ClientSecretResponse)]
 pub struct NewSecretView<'a> {
     pub id: i64,
     pub expiration: Option<String>,
@@ -155,8 +163,9 @@ pub fn new_secret(s: &NewSecret) -> NewSecretView<'_> {
 }
 
 /// `Role`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = Role)]
 pub struct RoleView<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -180,8 +189,9 @@ pub fn role(r: &Role) -> RoleView<'_> {
 }
 
 /// `User`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = User)]
 pub struct UserView<'a> {
     pub id: &'a str,
     pub given_name: Option<&'a str>,
@@ -213,8 +223,9 @@ pub fn user(u: &User) -> UserView<'_> {
 }
 
 /// `Tenant`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = Tenant)]
 pub struct TenantView<'a> {
     pub id: &'a str,
     pub company_name: &'a str,
