@@ -24,5 +24,6 @@ pub mod domain;
 pub mod http;
 pub mod oauth;
 pub mod oidc;
+pub mod selftest;
 pub mod service;
 pub mod store;

@@ -45,6 +45,23 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check a live deployment from outside; one line per check, exit 0 only if all pass.
+    Selftest {
+        /// The public URL of the deployment (what PORTCULLIS_PUBLIC_URL should be).
+        #[arg(long)]
+        url: String,
+        /// A client-credentials client for the token and management API checks.
+        #[arg(long, requires = "client_secret")]
+        client_id: Option<String>,
+        /// Its secret (better given by the environment than on the command line).
+        #[arg(
+            long,
+            env = "PORTCULLIS_SELFTEST_CLIENT_SECRET",
+            hide_env_values = true,
+            requires = "client_id"
+        )]
+        client_secret: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -143,6 +160,21 @@ fn main() -> ExitCode {
             };
             let user = service::users::create_local(ctx, &tenant, input, admin)?;
             commands::print_json(&portcullis::http::api::views::user(&user))
+        }),
+        Command::Selftest {
+            url,
+            client_id,
+            client_secret,
+        } => portcullis::selftest::run(&portcullis::selftest::Options {
+            url,
+            client: client_id
+                .zip(client_secret)
+                .map(
+                    |(client_id, client_secret)| portcullis::selftest::Credentials {
+                        client_id,
+                        client_secret,
+                    },
+                ),
         }),
         Command::Keys(cmd) => {
             let store = KeyStore::new(&config.keys_dir);

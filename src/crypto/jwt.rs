@@ -115,11 +115,23 @@ impl std::fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for every key `ring` publishes at `now` (next, active, retired-not-purged).
     pub fn new(ring: &KeyRing, now: UnixTime) -> Result<Self, CryptoError> {
-        let mut keys = HashMap::new();
-        for key in ring.published(now) {
-            let bad = |e: String| CryptoError::InvalidKey(format!("{}: {e}", key.kid()));
+        Self::from_public_keys(
+            ring.published(now)
+                .iter()
+                .map(|key| (key.kid().to_owned(), key.alg(), key.public_jwk().clone())),
+        )
+    }
+
+    /// A verifier for public keys alone, as a JWKS publishes them: `(kid, alg, members)` (used by
+    /// `portcullis selftest`, which sees a deployment only from outside).
+    pub fn from_public_keys(
+        keys: impl IntoIterator<Item = (String, SigningAlg, PublicJwk)>,
+    ) -> Result<Self, CryptoError> {
+        let mut parsed_keys = HashMap::new();
+        for (kid, alg, jwk) in keys {
+            let bad = |e: String| CryptoError::InvalidKey(format!("{kid}: {e}"));
             let b64 = |v: &str| URL_SAFE_NO_PAD.decode(v).map_err(|e| bad(e.to_string()));
-            let parsed = match key.public_jwk() {
+            let parsed = match &jwk {
                 PublicJwk::Rsa { n, e } => RsaPublicKeyComponents {
                     n: b64(n)?,
                     e: b64(e)?,
@@ -135,9 +147,9 @@ impl Verifier {
                 PublicJwk::Okp { x } => ParsedPublicKey::new(&ED25519, b64(x)?),
             }
             .map_err(|e| bad(e.to_string()))?;
-            keys.insert(key.kid().to_owned(), (key.alg(), parsed));
+            parsed_keys.insert(kid, (alg, parsed));
         }
-        Ok(Verifier { keys })
+        Ok(Verifier { keys: parsed_keys })
     }
 
     /// Verifies `token` and returns its claims. `expected_typ` is compared case-insensitively and

@@ -67,6 +67,8 @@ pub struct Options {
     pub access_token_alg: Option<String>,
     /// `PORTCULLIS_TRUSTED_PROXIES` (comma-separated addresses or CIDRs).
     pub trusted_proxies: Option<String>,
+    /// A public URL other than the one the server is reached at (default: that one).
+    pub public_url: Option<String>,
 }
 
 /// A running server.
@@ -129,7 +131,7 @@ impl TestServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = Config::resolve(&ConfigArgs {
-            public_url: Some(base.clone()),
+            public_url: Some(options.public_url.clone().unwrap_or_else(|| base.clone())),
             database_url: Some(database_url),
             keys_dir: Some(keys_dir),
             master_key_file: Some(dir.path().join("master.key")),

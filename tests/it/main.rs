@@ -17,6 +17,7 @@ mod properties;
 mod protocol;
 mod refresh;
 mod scale;
+mod selftest;
 mod signin;
 mod storage;
 mod throttle;
