@@ -318,7 +318,8 @@ fn jwks_check(
     let keys = jwks.as_ref().map_err(Clone::clone)?;
     Verifier::from_public_keys(keys.iter().cloned()).map_err(|e| e.to_string())?;
     let kids: Vec<&str> = keys.iter().map(|(kid, ..)| kid.as_str()).collect();
-    let summary = format!("{} keys ({})", keys.len(), kids.join(", "));
+    let plural = if keys.len() == 1 { "" } else { "s" };
+    let summary = format!("{} key{plural} ({})", keys.len(), kids.join(", "));
     match token_kid {
         Some(Ok(kid)) if kids.contains(&kid.as_str()) => {
             Ok(format!("{summary}; holds {kid}, the kid that signs"))

@@ -28,6 +28,7 @@ pub struct ClientInput {
     pub allow_offline_access: Option<bool>,
     pub allow_access_tokens_via_browser: Option<bool>,
     pub secret_description: Option<String>,
+    #[schema(format = DateTime)]
     pub secret_expiration_date: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 #[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct SecretInput {
+    #[schema(format = DateTime)]
     pub expiration: Option<String>,
     pub expires: Option<bool>,
     pub description: Option<String>,

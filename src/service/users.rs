@@ -24,6 +24,8 @@ pub struct UserInput {
     pub external_user_id: Option<String>,
     pub identity_provider_id: Option<String>,
     pub role_ids: Option<Vec<String>>,
+    /// Portcullis extension: a local account's password (at least 12 characters); never returned.
+    #[schema(write_only)]
     pub password: Option<String>,
 }
 

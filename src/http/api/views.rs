@@ -104,6 +104,7 @@ pub struct ClientCreateResponse<'a> {
     pub secret: &'a str,
     pub id: i64,
     pub description: Option<&'a str>,
+    #[schema(format = DateTime)]
     pub expiration_date: Option<String>,
     /// The client, in the shape of its kind.
     #[schema(value_type = Object)]
@@ -125,6 +126,7 @@ pub fn client_created<'a>(c: &Client, s: &'a NewSecret) -> ClientCreateResponse<
 #[serde(rename_all = "PascalCase")]
 #[schema(as = ClientSecret)]
 pub struct SecretView<'a> {
+    #[schema(format = DateTime)]
     pub expiration: Option<String>,
     pub expires: bool,
     pub description: Option<&'a str>,
@@ -146,6 +148,7 @@ pub fn secret(s: &ClientSecret) -> SecretView<'_> {
 #[schema(as = ClientSecretResponse)]
 pub struct NewSecretView<'a> {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub expiration: Option<String>,
     pub expires: bool,
     pub description: Option<&'a str>,
@@ -230,7 +233,9 @@ pub struct TenantView<'a> {
     pub id: &'a str,
     pub company_name: &'a str,
     pub state: i32,
+    #[schema(format = DateTime)]
     pub created: String,
+    #[schema(format = DateTime)]
     pub last_updated: String,
     pub alias: Option<&'a str>,
 }
