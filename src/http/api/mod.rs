@@ -1,5 +1,9 @@
 //! The OCS-compatible management API under `/api/v1/Tenants/{tenantId}` (SPEC §3). Paths arrive
 //! lowercased (see `request_id`), so routes are registered in lowercase.
+//!
+//! Routes are registered only through [`Table::at`] (see `tenant_scope`), which also writes each
+//! method and path down: [`route_table`] is that list, and `tests/it/openapi.rs` holds the OpenAPI
+//! description ([`openapi`], served at `/api/v1/openapi.json`) to it both ways.
 
 mod clients;
 mod extract;
