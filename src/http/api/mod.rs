@@ -3,6 +3,7 @@
 
 mod clients;
 mod extract;
+mod invitations;
 mod people;
 mod secrets;
 pub mod views;
@@ -185,6 +186,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 readable("/users/{user_id}/roles", people::user_roles)
                     .route(web::put().to(people::set_user_roles)),
             )
+            // SPEC §12.3.
+            .service(
+                item(
+                    "/users/{user_id}/invitation",
+                    invitations::get_of_user,
+                    invitations::update_of_user,
+                    invitations::delete_of_user,
+                )
+                .route(web::post().to(invitations::create_for_user)),
+            )
+            .service(readable("/invitations", invitations::list))
+            .service(item(
+                "/invitations/{invitation_id}",
+                invitations::get_by_id,
+                invitations::update_by_id,
+                invitations::delete_by_id,
+            ))
             .default_service(web::to(not_found)),
     );
 }
