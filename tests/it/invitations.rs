@@ -7,6 +7,7 @@
 //! identity through the store.
 
 use crate::harness::{delete, get, head, keys, post, put, TestServer};
+use crate::portal;
 use crate::signin::{browser, get as browse, post as submit, Page};
 use base64::Engine;
 use portcullis::domain::time::{format_time, parse_time};
@@ -710,4 +711,129 @@ async fn accept_upstream_binds_the_external_user_id_once() {
     assert!(bind(&server, &local_code, LOCAL_IDP, "sub-4")
         .await
         .is_err());
+}
+
+/// A browser signed in at the login page (for the portal).
+async fn signed_in(server: &TestServer, email: &str, password: &str) -> reqwest::Client {
+    let b = browser();
+    let login = browse(
+        &b,
+        &server.url("/identity/account/login?return_url=/portal"),
+    )
+    .await;
+    let res = submit(
+        &b,
+        &server.url("/identity/account/login"),
+        &[
+            ("username", email),
+            ("password", password),
+            ("return_url", "/portal"),
+            ("csrf", &login.hidden("csrf")),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    b
+}
+
+/// The Invite result: the read-only link with its Copy button; returns the link.
+#[track_caller]
+fn invitation_link(server: &TestServer, page: &Page) -> String {
+    assert_eq!(page.status, 200, "{}", page.text);
+    for needle in [
+        "<label for=\"invitation-link\">Invitation Link</label>",
+        "data-copy=\"invitation-link\">Copy Invitation Link</button>",
+        "readonly",
+    ] {
+        assert!(page.text.contains(needle), "{needle}: {}", page.text);
+    }
+    assert_eq!(page.header("cache-control"), "no-store");
+    let link = portal::field_value(&page.text, "invitation-link");
+    code_of(server, &link);
+    link
+}
+
+#[tokio::test]
+async fn the_portal_invites_users_and_add_user_without_a_password_invites() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let now = server.clock().now();
+    let user = new_user(&server, &token, "ann@example.com", None).await;
+    let b = portal::admin(&server).await;
+    let details = portal::page(&server, &b, &format!("/portal/users?id={user}")).await;
+    assert!(
+        details.text.contains(">Invite</button>"),
+        "{}",
+        details.text
+    );
+    let invite_path = "/portal/users/invite";
+    let first = portal::submit(&server, &b, &details, invite_path, &[("id", &user)]).await;
+    let link = invitation_link(&server, &first);
+    let read = get(&server.api(&invitation_path(&user)), &token).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(time(&read.body["Expires"]), now + 21 * DAY);
+
+    // Invite again renews for 21 days from now: a new link, the old one stops working.
+    server.clock().advance(60);
+    let second = portal::submit(&server, &b, &details, invite_path, &[("id", &user)]).await;
+    let renewed = invitation_link(&server, &second);
+    assert_ne!(renewed, link);
+    assert_unusable(&browse(&browser(), &link).await);
+    let token = server.admin_token().await;
+    let read = get(&server.api(&invitation_path(&user)), &token).await;
+    assert_eq!(time(&read.body["Expires"]), now + 60 + 21 * DAY);
+    // The invitee sets a password through the link.
+    let code = code_of(&server, &renewed);
+    let done = set_password(&server, &browser(), &code, PASSWORD, PASSWORD).await;
+    assert_eq!(done.status, 302, "{}", done.text);
+
+    // Add User without a password: created, and the link is the result.
+    let form = portal::page(&server, &b, "/portal/users/add").await;
+    let member_role = server.role_id(crate::harness::TENANT_MEMBER).await;
+    let added = portal::submit(
+        &server,
+        &b,
+        &form,
+        "/portal/users/add",
+        &[
+            ("email", "bob@example.com"),
+            ("name", "Bob"),
+            ("password", ""),
+            ("role", &member_role),
+        ],
+    )
+    .await;
+    let bob_link = invitation_link(&server, &added);
+    assert!(added.text.contains("bob@example.com"));
+    let listed = get(&server.api("/Invitations"), &token).await;
+    assert_eq!(listed.total_count(), 2, "{}", listed.text);
+    let bob_code = code_of(&server, &bob_link);
+    let bob = set_password(&server, &browser(), &bob_code, PASSWORD, PASSWORD).await;
+    assert_eq!(bob.status, 302, "{}", bob.text);
+    assert_eq!(
+        login_status(&server, "bob@example.com", PASSWORD).await,
+        302
+    );
+
+    // A member without Tenant Administrator sees no Invite and cannot invite.
+    let member = json!({ "Email": "viewer@example.com", "Password": PASSWORD });
+    assert_eq!(
+        post(&server.api("/Users"), &token, member).await.status,
+        201
+    );
+    let carol = new_user(&server, &token, "carol@example.com", None).await;
+    let m = signed_in(&server, "viewer@example.com", PASSWORD).await;
+    let read_only = portal::page(&server, &m, &format!("/portal/users?id={carol}")).await;
+    assert!(!read_only.text.contains(">Invite</button>"));
+    let refused = portal::submit(&server, &m, &read_only, invite_path, &[("id", &carol)]).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    get(&server.api(&invitation_path(&carol)), &token)
+        .await
+        .not_found();
+    // Without the CSRF token: refused, nothing issued.
+    let forged = submit(&b, &server.url(invite_path), &[("id", carol.as_str())]).await;
+    assert_eq!(forged.status, 400);
+    get(&server.api(&invitation_path(&carol)), &token)
+        .await
+        .not_found();
 }
