@@ -9,6 +9,7 @@ mod discovery;
 mod harness;
 mod hybrid;
 mod invitations;
+mod invitations_browser;
 mod nodes;
 mod people_api;
 mod portal;
