@@ -39,11 +39,6 @@ impl Invitation {
     pub fn is_open(&self, now: UnixTime) -> bool {
         self.accepted.is_none() && now < self.expires
     }
-
-    /// Whether it has expired (an accepted invitation never counts as expired).
-    pub fn is_expired(&self, now: UnixTime) -> bool {
-        self.accepted.is_none() && now >= self.expires
-    }
 }
 
 /// The latest expiry allowed for an invitation issued at `now`: two calendar months ahead (OCS).
@@ -65,7 +60,7 @@ mod tests {
     }
 
     #[test]
-    fn open_expired_and_accepted() {
+    fn open_until_used_or_expired() {
         let mut i = Invitation {
             id: InvitationId::generate(),
             tenant_id: TenantId::generate(),
@@ -78,9 +73,9 @@ mod tests {
             state: STATE_NONE,
             created: 0,
         };
-        assert!(i.is_open(9) && !i.is_expired(9));
-        assert!(!i.is_open(10) && i.is_expired(10));
+        assert!(i.is_open(9));
+        assert!(!i.is_open(10), "expired");
         i.accepted = Some(5);
-        assert!(!i.is_open(6) && !i.is_expired(20));
+        assert!(!i.is_open(6), "used");
     }
 }

@@ -125,7 +125,7 @@ pub fn claim(conn: &mut DbConn, id: &InvitationId, now: UnixTime, state: i32) ->
 }
 
 /// A page of the tenant's invitations (by creation, then id); without `include_expired`, only
-/// those accepted or not yet expired at `now`.
+/// those accepted or not yet expired at `now` (an accepted invitation never counts as expired).
 pub fn list(
     conn: &mut DbConn,
     tenant: &TenantId,

@@ -188,7 +188,15 @@ async fn an_invitation_is_created_read_renewed_and_deleted() {
         .await
         .not_found();
     assert!(stored(&server, &id).await.is_none());
-    let second = invite(&server, &token, &user, json!({})).await;
+    // No body at all is `{}` (every property has a default).
+    let no_body = crate::harness::call(
+        crate::harness::http()
+            .post(server.api(&invitation_path(&user)))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(no_body.status, 201, "{}", no_body.text);
+    let second = no_body.body;
     let second_id = second["Id"].as_str().unwrap();
     assert_eq!(
         delete(&server.api(&format!("/Invitations/{second_id}")), &token)
@@ -199,6 +207,18 @@ async fn an_invitation_is_created_read_renewed_and_deleted() {
     get(&server.api(&invitation_path(&user)), &token)
         .await
         .not_found();
+    // Not an object: 400.
+    put(&server.api(&invitation_path(&user)), &token, json!([]))
+        .await
+        .bad_request();
+
+    // Deleting the user deletes the invitation.
+    let third = invite(&server, &token, &user, json!({})).await;
+    let user_url = server.api(&format!("/Users/{user}"));
+    assert_eq!(delete(&user_url, &token).await.status, 204);
+    assert!(stored(&server, third["Id"].as_str().unwrap())
+        .await
+        .is_none());
 }
 
 #[tokio::test]
@@ -364,6 +384,14 @@ async fn only_tenant_administrators_manage_invitations() {
     get(&server.api("/Invitations/not-a-guid"), &token)
         .await
         .bad_request();
+    // Methods OCS does not have: 405 with an ErrorResponse.
+    for url in [
+        server.api("/Invitations"),
+        server.api(&format!("/Invitations/{id}")),
+    ] {
+        let r = crate::harness::call(crate::harness::http().post(url).bearer_auth(&token)).await;
+        r.error(405);
+    }
 }
 
 fn accept_url(server: &TestServer, code: &str) -> String {

@@ -1,7 +1,7 @@
 //! Handlers of the invitations (SPEC §12.3): `/Users/{userId}/Invitation` and
 //! `/Invitations[/{invitationId}]`, all Tenant Administrator, over `service::invitations`.
 
-use super::extract::{json_body, run_as, ApiCaller, ListParams};
+use super::extract::{optional_json_body, run_as, ApiCaller, ListParams};
 use super::{created, listed, tenant_id};
 use crate::domain::time::format_time;
 use crate::domain::Invitation;
@@ -98,7 +98,7 @@ async fn update(
     t: Target,
     payload: web::Payload,
 ) -> Reply {
-    let input: InvitationInput = json_body(payload).await?;
+    let input: InvitationInput = optional_json_body(payload).await?;
     let issued = run_as(state, caller, move |ctx, caller| {
         svc::update(ctx, caller, &tenant, &t, input)
     })
@@ -143,7 +143,7 @@ pub async fn create_for_user(
     let Target::User(user) = t else {
         return Err(ServiceError::Internal("user path without a user".to_owned()).into());
     };
-    let input: InvitationInput = json_body(payload).await?;
+    let input: InvitationInput = optional_json_body(payload).await?;
     let tn = tenant.clone();
     let issued = run_as(&state, caller, move |ctx, caller| {
         svc::create(ctx, caller, &tn, &user, input)
