@@ -79,6 +79,10 @@ guid_id!(
     /// A role's per-tenant id (never the RoleTypeId).
     RoleId
 );
+guid_id!(
+    /// An invitation's id (SPEC §12.3).
+    InvitationId
+);
 
 /// A secret's id: an integer per client, starting at 1 and never reused.
 pub type SecretId = i64;

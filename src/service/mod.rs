@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod clients;
 pub mod cors;
 pub mod credentials;
+pub mod invitations;
 pub mod keys;
 pub mod logout;
 pub mod passwords;

@@ -187,9 +187,9 @@ pub fn check_client_fields(f: &ClientFields<'_>) -> Vec<FieldError> {
     out
 }
 
-/// Checks the fields of the Add User form with the management API's own rules and messages
-/// (`Password` is required here: the portal adds local accounts). `users::create` checks them
-/// all again.
+/// Checks the fields of the Add User form with the management API's own rules and messages.
+/// `Password` may be empty: that user is invited and chooses it (SPEC §12.3). `users::create`
+/// checks them all again.
 pub fn check_user_fields(email: &str, name: &str, password: &str) -> Vec<FieldError> {
     let mut out = Vec::new();
     let mut push = |field, r: ServiceResult<()>| {
@@ -207,7 +207,7 @@ pub fn check_user_fields(email: &str, name: &str, password: &str) -> Vec<FieldEr
     );
     push(
         Field::Password,
-        super::users::check_password_length(Some(password)),
+        super::users::check_password_length(Some(password).filter(|p| !p.is_empty())),
     );
     out
 }

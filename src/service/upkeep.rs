@@ -1,5 +1,6 @@
-//! Clean-up of expired grant artefacts (codes, sessions, revoked-token entries, throttle rows) in
-//! small batches, so no lock is held long enough to stall the token endpoint (SPEC §9).
+//! Clean-up of expired grant artefacts (codes, sessions, revoked-token entries, throttle rows, and
+//! invitations two weeks past expiry) in small batches, so no lock is held long enough to stall
+//! the token endpoint (SPEC §9).
 
 use super::{Context, ServiceResult};
 use crate::store;
@@ -18,6 +19,12 @@ pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
             crate::domain::refresh::RETRY_GRACE_SECONDS,
             PURGE_BATCH,
         )?;
-        Ok(grants + refresh)
+        // SPEC §12.3: invitations go two weeks after they expired.
+        let invitations = store::invitations::purge(
+            conn,
+            now - crate::domain::invitation::PURGE_AFTER_SECONDS,
+            PURGE_BATCH,
+        )?;
+        Ok(grants + refresh + invitations)
     })
 }

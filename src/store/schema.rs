@@ -188,6 +188,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        identity_provider_id -> Text,
+        code_hash -> Text,
+        issued -> BigInt,
+        expires -> BigInt,
+        accepted -> Nullable<BigInt>,
+        state -> Integer,
+        created -> BigInt,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -200,6 +215,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(client_origins -> clients (client_id));
 diesel::joinable!(client_tags -> clients (client_id));
+diesel::joinable!(invitations -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -218,4 +234,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_origins,
     client_tags,
     refresh_tokens,
+    invitations,
 );

@@ -8,6 +8,8 @@ mod clients_api;
 mod discovery;
 mod harness;
 mod hybrid;
+mod invitations;
+mod invitations_browser;
 mod nodes;
 mod openapi;
 mod people_api;

@@ -253,7 +253,7 @@ async fn edit_and_delete_a_custom_role(c: &Client, s: &Scenario) {
 }
 
 /// Menu → Security → `link`; waits for the page's heading of the same name.
-async fn open_section(c: &Client, link: &str) {
+pub(crate) async fn open_section(c: &Client, link: &str) {
     let menu = wait_named(c, None, Role::Button, "Menu").await;
     if menu.attr("aria-expanded").await.unwrap().as_deref() != Some("true") {
         click_named(c, None, Role::Button, "Menu").await;
@@ -265,7 +265,7 @@ async fn open_section(c: &Client, link: &str) {
 
 /// What a flow needs to know, owned so that it can run as its own task.
 #[derive(Clone)]
-struct Scenario {
+pub(crate) struct Scenario {
     origin: String,
     portal: String,
     token_url: String,
@@ -278,7 +278,7 @@ struct Scenario {
 }
 
 impl Scenario {
-    async fn new(server: &TestServer, email: &str, password: &str) -> Scenario {
+    pub(crate) async fn new(server: &TestServer, email: &str, password: &str) -> Scenario {
         Scenario {
             origin: server.base.clone(),
             portal: server.url("/portal"),
@@ -297,7 +297,7 @@ impl Scenario {
     }
 
     /// A management API read with the bootstrap administrator's token.
-    async fn api_get(&self, path: &str) -> Value {
+    pub(crate) async fn api_get(&self, path: &str) -> Value {
         let res = http()
             .get(format!("{}{path}", self.api))
             .bearer_auth(&self.admin_token)
@@ -693,7 +693,7 @@ async fn browse_as_member(c: Client, s: Scenario, listed: String) {
 
 /// Opens the portal and signs in on the identity "Sign in" page (SPEC §5, §11): the portal sends
 /// the browser to `/identity/account/login` with the portal as the return URL.
-async fn sign_in(c: &Client, s: &Scenario) {
+pub(crate) async fn sign_in(c: &Client, s: &Scenario) {
     c.goto(&s.portal).await.unwrap();
     wait_named(c, None, Role::Heading, "Sign in").await;
     let login = c.current_url().await.unwrap();
@@ -842,7 +842,7 @@ async fn assert_one_named(c: &Client, name: &str) {
 }
 
 /// Clicks a copy button and reads what it put on the clipboard.
-async fn copy(c: &Client, button: &str) -> String {
+pub(crate) async fn copy(c: &Client, button: &str) -> String {
     // Empties the clipboard first, so that the value read is the one this click copied.
     clipboard(
         c,
@@ -881,7 +881,7 @@ async fn clipboard(c: &Client, promise: &str) -> String {
 /// Lets the page at `origin` read and write the clipboard. Headless Chromium has a working
 /// clipboard of its own, but reading it needs a permission that no person is there to grant;
 /// the DevTools `Browser.grantPermissions` command grants it, as a person clicking "Allow" would.
-async fn allow_clipboard(c: &Client, origin: &str) {
+pub(crate) async fn allow_clipboard(c: &Client, origin: &str) {
     cdp(
         c,
         "Browser.grantPermissions",
@@ -895,7 +895,7 @@ async fn allow_clipboard(c: &Client, origin: &str) {
 }
 
 /// The value of the read-only field `label`.
-async fn read_only_value(c: &Client, label: &str) -> String {
+pub(crate) async fn read_only_value(c: &Client, label: &str) -> String {
     let field = wait_named(c, None, Role::Field, label).await;
     let read_only = field.prop("readOnly").await.unwrap();
     assert_eq!(

@@ -163,6 +163,18 @@ pub async fn json_array_body<T: DeserializeOwned>(payload: web::Payload) -> Resu
     json_of_shape(payload, b'[', "a JSON array").await
 }
 
+/// Reads a JSON object body where every property is optional: an empty body is `{}` (the
+/// invitation bodies of SPEC §12.3, whose defaults are the whole point).
+pub async fn optional_json_body<T: DeserializeOwned + Default>(
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let bytes = read_body(payload, API_BODY_LIMIT).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_shape(&bytes, b'{', "a JSON object")
+}
+
 async fn json_of_shape<T: DeserializeOwned>(
     payload: web::Payload,
     open: u8,
@@ -176,8 +188,12 @@ async fn json_of_shape<T: DeserializeOwned>(
         )
         .into());
     }
+    parse_shape(&bytes, open, shape)
+}
+
+fn parse_shape<T: DeserializeOwned>(bytes: &[u8], open: u8, shape: &str) -> Result<T, ApiError> {
     // JSON text is UTF-8 (RFC 8259 §8.1); serde_json does not check strings it skips.
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
         ServiceError::bad_request(
             format!("The request body is not UTF-8: {e}."),
             "Send JSON encoded as UTF-8.",

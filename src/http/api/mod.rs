@@ -7,6 +7,7 @@
 
 mod clients;
 mod extract;
+mod invitations;
 pub mod openapi;
 mod people;
 mod secrets;
@@ -252,6 +253,19 @@ fn tenant_scope(endpoints: &mut Vec<Endpoint>) -> actix_web::Scope {
         })
         .at("/users/{user_id}/roles", |r| {
             r.read(people::user_roles).put(people::set_user_roles)
+        })
+        // SPEC §12.3.
+        .at("/users/{user_id}/invitation", |r| {
+            r.read(invitations::get_of_user)
+                .post(invitations::create_for_user)
+                .put(invitations::update_of_user)
+                .delete(invitations::delete_of_user)
+        })
+        .at("/invitations", |r| r.read(invitations::list))
+        .at("/invitations/{invitation_id}", |r| {
+            r.read(invitations::get_by_id)
+                .put(invitations::update_by_id)
+                .delete(invitations::delete_by_id)
         })
         .scope
         .default_service(web::to(not_found))

@@ -4,6 +4,7 @@
 //! Handlers are adapters over `service::signin`, `service::portal` and `service::logout`; the
 //! headers, cookies, CSRF check, form reader and error pages are `http::browser`'s.
 
+mod invitation;
 mod logout;
 mod signin;
 mod views;
@@ -31,6 +32,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/account/login",
         signin::login_form,
         signin::login,
+    ))
+    .service(form_page(
+        "/account/invitation",
+        invitation::show,
+        invitation::accept,
     ))
     .route("/account/consent", web::post().to(signin::consent))
     .route("/account/logout", web::post().to(logout::logout))

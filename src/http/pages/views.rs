@@ -18,6 +18,25 @@ pub struct LoginPage<'a> {
     pub csrf: &'a str,
 }
 
+/// "Accept invitation" (SPEC §12.3): a Set password form for the Local provider, else the
+/// button to the invitation's upstream provider.
+#[derive(Template)]
+#[template(path = "invitation.html")]
+pub struct InvitationPage<'a> {
+    pub layout: Layout,
+    pub tenant_name: &'a str,
+    pub email: &'a str,
+    pub message: Option<&'a str>,
+    pub local: bool,
+    /// The link's code, carried by the form (never logged).
+    pub code: &'a str,
+    pub csrf: &'a str,
+    /// `{issuer}/federation/start`.
+    pub federation_start: String,
+    pub provider_id: &'a str,
+    pub provider_name: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {

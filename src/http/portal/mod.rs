@@ -83,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 people::edit_user,
             ))
             .route("/users/remove", web::post().to(people::remove_user))
+            .route("/users/invite", web::post().to(people::invite_user))
             .route("/roles", web::get().to(role_pages::roles))
             .service(form_page(
                 "/roles/add",

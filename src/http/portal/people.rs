@@ -1,14 +1,18 @@
-//! The Users pages (SPEC §11): the list, Details with Edit and Remove, Add User and Edit User
-//! (Name, roles), all through `service::users` with the portal user's `Caller`.
+//! The Users pages (SPEC §11): the list, Details with Edit, Invite and Remove, Add User (without
+//! a password: invited at once) and Edit User (Name, roles), all through `service::users` and
+//! `service::invitations` with the portal user's `Caller`.
 
 use super::views::{
-    AddUserPage, EditUserPage, Pager, UserDetails, UserFieldMessages, UserRow, UsersPage, PAGE_SIZE,
+    AddUserPage, EditUserPage, InvitedPage, Pager, UserDetails, UserFieldMessages, UserRow,
+    UsersPage, PAGE_SIZE,
 };
 use super::{
     all_roles, list_skip, query_value, role_checks, role_names, Portal, PortalError, PortalResult,
 };
+use crate::domain::time::format_date;
 use crate::domain::User;
 use crate::http::AppState;
+use crate::service::invitations;
 use crate::service::portal::{self, Field, FieldError};
 use crate::service::users::{self, UserInput};
 use crate::service::{validate, ServiceError};
@@ -137,10 +141,12 @@ pub(super) async fn add_user(
     if !errors.is_empty() {
         return user_form(&portal, fields, user_messages(errors)).await;
     }
+    let password = Some(form.get("password").to_owned()).filter(|p| !p.is_empty());
+    let invite = password.is_none();
     let input = UserInput {
         email: Some(fields.0.clone()),
         name: Some(fields.1.clone()),
-        password: Some(form.get("password").to_owned()),
+        password,
         role_ids: Some(fields.2.clone()),
         ..Default::default()
     };
@@ -148,9 +154,37 @@ pub(super) async fn add_user(
         .try_run(move |ctx, user| users::create(ctx, &user.caller, &user.caller.tenant_id, input))
         .await;
     match created {
+        // Without a password the user is invited at once: the link is the result.
+        Ok(u) if invite => invited_page(&portal, u).await,
         Ok(u) => portal.redirect(&format!("/users?id={}", u.id.as_str())),
         Err(e) => user_form(&portal, fields, create_refusal(&portal, e)?).await,
     }
+}
+
+/// Creates (or renews) the invitation of `user` and shows its link once.
+async fn invited_page(portal: &Portal<'_>, user: User) -> PortalResult {
+    let id = user.id.clone();
+    let issued = portal
+        .run(move |ctx, u| invitations::invite(ctx, &u.caller, &u.caller.tenant_id, &id))
+        .await?;
+    portal.render("users", |frame| InvitedPage {
+        frame,
+        user_id: user.id.as_str().to_owned(),
+        email: user.email.clone(),
+        link: issued.url.expose_secret().to_owned(),
+        expires: format_date(issued.invitation.expires),
+    })
+}
+
+/// `POST /portal/users/invite`: id. Shows the user's new invitation link (SPEC §11, §12.3).
+pub(super) async fn invite_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> PortalResult {
+    let (portal, form) = Portal::admin_form(&state, &req, payload).await?;
+    let user = user_named(&portal, form.get("id").to_owned()).await?;
+    invited_page(&portal, user).await
 }
 
 /// The fields of the Edit User form: name, the chosen role ids.

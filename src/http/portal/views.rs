@@ -253,6 +253,19 @@ pub struct AddUserPage {
     pub errors: UserFieldMessages,
 }
 
+/// The result of Invite (SPEC §12.3): the link, once, with **Copy Invitation Link**.
+#[derive(Template)]
+#[template(path = "portal_user_invited.html")]
+pub struct InvitedPage {
+    pub frame: Frame,
+    pub user_id: String,
+    pub email: String,
+    /// Shown once, in this response only.
+    pub link: String,
+    /// The expiry as a person reads it.
+    pub expires: String,
+}
+
 #[derive(Template)]
 #[template(path = "portal_user_edit.html")]
 pub struct EditUserPage {

@@ -197,6 +197,14 @@ impl Modify for Shared {
         super::people::delete_user,
         super::people::user_roles,
         super::people::set_user_roles,
+        super::invitations::get_of_user,
+        super::invitations::create_for_user,
+        super::invitations::update_of_user,
+        super::invitations::delete_of_user,
+        super::invitations::list,
+        super::invitations::get_by_id,
+        super::invitations::update_by_id,
+        super::invitations::delete_by_id,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&Shared),
@@ -209,6 +217,7 @@ impl Modify for Shared {
         (name = "Secrets", description = "Secrets of client-credentials and hybrid clients (SPEC §3.5)."),
         (name = "Roles", description = "Built-in and custom roles (SPEC §3.6)."),
         (name = "Users", description = "Users of the tenant (SPEC §3.6)."),
+        (name = "Invitations", description = "Invitations of users, one per user (SPEC §12.3)."),
     ),
 )]
 pub struct ApiDoc;
