@@ -32,8 +32,16 @@ pub enum StartError {
 /// Opens the database (applying migrations) and the key directory.
 pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
     let master = MasterKey::load_or_create(&config.master_key_file)?;
-    let store = Store::open(&config.database_url, 16)?;
-    store.migrate()?;
+    let store = Store::open_with_wait(&config.database_url, 16, config.database_wait)?;
+    store.migrate_reporting(|step| {
+        tracing::info!(
+            migration = step.name,
+            seconds = step.took.as_secs_f64(),
+            "applied migration {}/{}",
+            step.number,
+            step.of
+        )
+    })?;
     let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
     let passwords = PasswordWork::start(PasswordWork::default_limit())
         .map_err(|e| StartError::Passwords(e.to_string()))?;

@@ -65,17 +65,38 @@ pub fn with_context(
 
 /// `migrate`.
 pub fn migrate(config: &Config) -> ExitCode {
-    let store = match crate::store::Store::open(&config.database_url, 1) {
-        Ok(s) => s,
-        Err(e) => return fail(1, &e.to_string()),
-    };
-    match store.migrate() {
+    let store =
+        match crate::store::Store::open_with_wait(&config.database_url, 1, config.database_wait) {
+            Ok(s) => s,
+            Err(e) => return fail(1, &e.to_string()),
+        };
+    let started = std::time::Instant::now();
+    // Plain lines on stderr, one per migration as it completes: a bar could not move inside one
+    // migration's statements, and lines read the same on a terminal, in a log or in CI.
+    let result = store.migrate_reporting(|step| {
+        eprintln!(
+            "portcullis: [{}/{}] applied migration {} in {}",
+            step.number,
+            step.of,
+            step.name,
+            seconds(step.took)
+        );
+    });
+    match result {
         Ok(n) => {
-            eprintln!("portcullis: {n} migration(s) applied");
+            eprintln!(
+                "portcullis: {n} migration(s) applied in {}",
+                seconds(started.elapsed())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(2, &e.to_string()),
     }
+}
+
+/// A duration for people: "0.042 s".
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
 }
 
 /// The algorithms the server signs with: RS256 (ID tokens) and the access-token algorithm.

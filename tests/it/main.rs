@@ -9,6 +9,7 @@ mod discovery;
 mod harness;
 mod hybrid;
 mod nodes;
+mod outage;
 mod people_api;
 mod portal;
 mod portal_browser;
