@@ -20,7 +20,9 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("signing keys: {0}")]
-    Keys(#[from] crate::crypto::CryptoError),
+    Keys(#[from] crate::service::keys::KeysError),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("http server: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -42,7 +44,8 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
             step.of
         )
     })?;
-    let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
+    let master = Arc::new(master);
+    let keys = KeyCache::open(&config, &store, Arc::clone(&master), clock.now())?;
     let passwords = PasswordWork::start(PasswordWork::default_limit())
         .map_err(|e| StartError::Passwords(e.to_string()))?;
     let candidate = random_token(32)?;
@@ -56,7 +59,7 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
-        master: Arc::new(master),
+        master,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod refresh;
 pub mod roles;
 pub mod schema;
 pub mod server_secrets;
+pub mod signing_keys;
 pub mod tenants;
 pub mod users;
 

@@ -8,6 +8,7 @@ mod clients_api;
 mod discovery;
 mod harness;
 mod hybrid;
+mod keys_store;
 mod nodes;
 mod outage;
 mod people_api;

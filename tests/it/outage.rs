@@ -31,11 +31,12 @@ pub struct Node {
 
 impl Node {
     /// Starts a node (blocking: call it from `spawn_blocking`). `args` needs at least the database
-    /// URL, the keys directory and the master key file; the public URL is filled in.
+    /// URL, the keys directory and the master key file; the public URL defaults to the node's own
+    /// address (nodes of one deployment share theirs).
     pub fn start(mut args: ConfigArgs, clock: Clock) -> Node {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        args.public_url = Some(base.clone());
+        args.public_url.get_or_insert_with(|| base.clone());
         let config = Config::resolve(&args).unwrap();
         let ctx = app::build_context(config, clock).expect("context");
         let state = app::app_state(ctx.clone());
