@@ -53,7 +53,7 @@ impl ConnectionManager {
             Ok(Self {
                 busy_timeout,
                 backend: Backend::Postgres,
-                target: url.to_owned(),
+                target: bounded_pg_url(url, busy_timeout),
             })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
@@ -63,6 +63,29 @@ impl ConnectionManager {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// `url` with libpq's waits bounded by the database wait, unless the URL sets them itself.
+/// CAUTION: by default libpq waits forever for a server that does not answer (its host gone,
+/// packets dropped): connecting would block r2d2's background threads, and the validation query of
+/// a pooled connection — run in the request's own thread — would hang the request. With
+/// `connect_timeout` (whole seconds, at least 2) and `tcp_user_timeout` (unacknowledged data) such a
+/// connection fails instead, as a closed connection, which the request reports as 503.
+fn bounded_pg_url(url: &str, wait: std::time::Duration) -> String {
+    let params = [
+        ("connect_timeout", wait.as_secs().max(2).to_string()),
+        ("tcp_user_timeout", wait.as_millis().max(1000).to_string()),
+    ];
+    let mut out = url.to_owned();
+    for (key, value) in params {
+        let query = out.split_once('?').map(|(_, q)| q).unwrap_or("");
+        if query.split('&').any(|p| p.split('=').next() == Some(key)) {
+            continue;
+        }
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(&format!("{key}={value}"));
+    }
+    out
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -100,5 +123,34 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// the pool; a connection whose server went away is caught by `test_on_check_out`.
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         diesel::r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded_pg_url;
+    use std::time::Duration;
+
+    #[test]
+    fn postgres_urls_get_bounded_waits_unless_they_set_their_own() {
+        let two = Duration::from_secs(2);
+        assert_eq!(
+            bounded_pg_url("postgres://u@h/db", two),
+            "postgres://u@h/db?connect_timeout=2&tcp_user_timeout=2000"
+        );
+        assert_eq!(
+            bounded_pg_url(
+                "postgres://u@h/db?options=-csearch_path%3Dx",
+                Duration::from_millis(500)
+            ),
+            "postgres://u@h/db?options=-csearch_path%3Dx&connect_timeout=2&tcp_user_timeout=1000"
+        );
+        assert_eq!(
+            bounded_pg_url(
+                "postgres://u@h/db?connect_timeout=10&tcp_user_timeout=0",
+                two
+            ),
+            "postgres://u@h/db?connect_timeout=10&tcp_user_timeout=0"
+        );
     }
 }
