@@ -361,6 +361,7 @@ async fn a_postgresql_outage_is_short_visible_and_survived() {
         let (status, took) = readyz(&node).await;
         assert_eq!(status, 503, "/readyz while the database is down");
         assert!(took < Duration::from_millis(1500), "/readyz took {took:?}");
+        eprintln!("outage: /readyz answered 503 in {took:?}");
     }
     let started = Instant::now();
     let res = node
