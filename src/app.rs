@@ -20,7 +20,9 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("signing keys: {0}")]
-    Keys(#[from] crate::crypto::CryptoError),
+    Keys(#[from] crate::service::keys::KeysError),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("http server: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -32,9 +34,18 @@ pub enum StartError {
 /// Opens the database (applying migrations) and the key directory.
 pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
     let master = MasterKey::load_or_create(&config.master_key_file)?;
-    let store = Store::open(&config.database_url, 16)?;
-    store.migrate()?;
-    let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
+    let store = Store::open_with_wait(&config.database_url, 16, config.database_wait)?;
+    store.migrate_reporting(|step| {
+        tracing::info!(
+            migration = step.name,
+            seconds = step.took.as_secs_f64(),
+            "applied migration {}/{}",
+            step.number,
+            step.of
+        )
+    })?;
+    let master = Arc::new(master);
+    let keys = KeyCache::open(&config, &store, Arc::clone(&master), clock.now())?;
     let passwords = PasswordWork::start(PasswordWork::default_limit())
         .map_err(|e| StartError::Passwords(e.to_string()))?;
     let candidate = random_token(32)?;
@@ -48,7 +59,7 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         keys: Arc::new(keys),
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
-        master: Arc::new(master),
+        master,
     })
 }
 

@@ -4,13 +4,16 @@
 use crate::app;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::config::KeysStore;
 use crate::crypto::keys::{KeyStore, SigningAlg};
+use crate::crypto::master_key::MasterKey;
 use crate::crypto::CryptoError;
-use crate::service::keys::ROTATION_DELAY;
+use crate::service::keys::{KeySource, KeysError, ROTATION_DELAY};
 use crate::service::{self, Context, ServiceError};
 use serde::Serialize;
 use std::io::Read;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Prints `message` to stderr and returns `code`.
 pub fn fail(code: u8, message: &str) -> ExitCode {
@@ -65,17 +68,38 @@ pub fn with_context(
 
 /// `migrate`.
 pub fn migrate(config: &Config) -> ExitCode {
-    let store = match crate::store::Store::open(&config.database_url, 1) {
-        Ok(s) => s,
-        Err(e) => return fail(1, &e.to_string()),
-    };
-    match store.migrate() {
+    let store =
+        match crate::store::Store::open_with_wait(&config.database_url, 1, config.database_wait) {
+            Ok(s) => s,
+            Err(e) => return fail(1, &e.to_string()),
+        };
+    let started = std::time::Instant::now();
+    // Plain lines on stderr, one per migration as it completes: a bar could not move inside one
+    // migration's statements, and lines read the same on a terminal, in a log or in CI.
+    let result = store.migrate_reporting(|step| {
+        eprintln!(
+            "portcullis: [{}/{}] applied migration {} in {}",
+            step.number,
+            step.of,
+            step.name,
+            seconds(step.took)
+        );
+    });
+    match result {
         Ok(n) => {
-            eprintln!("portcullis: {n} migration(s) applied");
+            eprintln!(
+                "portcullis: {n} migration(s) applied in {}",
+                seconds(started.elapsed())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(2, &e.to_string()),
     }
+}
+
+/// A duration for people: "0.042 s".
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
 }
 
 /// The algorithms the server signs with: RS256 (ID tokens) and the access-token algorithm.
@@ -87,31 +111,47 @@ pub fn configured_algs(config: &Config) -> Vec<SigningAlg> {
     algs
 }
 
-fn crypto_failure(e: &CryptoError) -> ExitCode {
+fn keys_failure(e: &KeysError) -> ExitCode {
     match e {
-        CryptoError::UnknownKid(_) | CryptoError::OnlyActiveKey { .. } => fail(1, &e.to_string()),
+        KeysError::Crypto(CryptoError::UnknownKid(_) | CryptoError::OnlyActiveKey { .. }) => {
+            fail(1, &e.to_string())
+        }
         other => fail(2, &other.to_string()),
     }
 }
 
+/// The configured key set for the `keys` commands: the key directory alone, or the database
+/// (opened with the configured wait, migrated) and the master key.
+pub fn key_source(config: &Config) -> Result<KeySource, ExitCode> {
+    if config.keys_store == KeysStore::Dir {
+        return Ok(KeySource::Dir(KeyStore::new(&config.keys_dir)));
+    }
+    let store = crate::store::Store::open_with_wait(&config.database_url, 2, config.database_wait)
+        .map_err(|e| fail(2, &e.to_string()))?;
+    store.migrate().map_err(|e| fail(2, &e.to_string()))?;
+    let master =
+        MasterKey::load_or_create(&config.master_key_file).map_err(|e| fail(2, &e.to_string()))?;
+    Ok(KeySource::from_config(config, &store, Arc::new(master)))
+}
+
 /// `keys list`.
-pub fn keys_list(store: &KeyStore, now: i64) -> ExitCode {
-    match store.list(now) {
+pub fn keys_list(source: &KeySource, now: i64) -> ExitCode {
+    match source.list(now) {
         Ok(keys) => match print_json(&keys) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => service_failure(&e),
         },
-        Err(e) => crypto_failure(&e),
+        Err(e) => keys_failure(&e),
     }
 }
 
 /// `keys rotate`.
-pub fn keys_rotate(store: &KeyStore, algs: &[SigningAlg], now: i64) -> ExitCode {
+pub fn keys_rotate(source: &KeySource, algs: &[SigningAlg], now: i64) -> ExitCode {
     let mut added = Vec::new();
     for alg in algs {
-        match store.rotate(*alg, now, ROTATION_DELAY) {
+        match source.rotate(*alg, now, ROTATION_DELAY) {
             Ok(info) => added.push(info),
-            Err(e) => return crypto_failure(&e),
+            Err(e) => return keys_failure(&e),
         }
     }
     match print_json(&added) {
@@ -121,8 +161,8 @@ pub fn keys_rotate(store: &KeyStore, algs: &[SigningAlg], now: i64) -> ExitCode 
 }
 
 /// `keys retire KID`.
-pub fn keys_retire(store: &KeyStore, kid: &str, now: i64) -> ExitCode {
-    match store.retire(kid, now) {
+pub fn keys_retire(source: &KeySource, kid: &str, now: i64) -> ExitCode {
+    match source.retire(kid, now) {
         Ok(promoted) => {
             if let Some(p) = promoted {
                 eprintln!("portcullis: key {p} was promoted and signs from now on");
@@ -130,7 +170,38 @@ pub fn keys_retire(store: &KeyStore, kid: &str, now: i64) -> ExitCode {
             eprintln!("portcullis: key {kid} retired");
             ExitCode::SUCCESS
         }
-        Err(e) => crypto_failure(&e),
+        Err(e) => keys_failure(&e),
+    }
+}
+
+/// `keys import`: copies the key directory's keys into the database (idempotent); one line per
+/// imported key on stderr, the imported keys as JSON on stdout.
+pub fn keys_import(config: &Config, source: &KeySource, now: i64) -> ExitCode {
+    if config.keys_store != KeysStore::Database {
+        return fail(
+            1,
+            "keys import copies the key directory into the database: set PORTCULLIS_KEYS_STORE=database",
+        );
+    }
+    match source.import(&config.keys_dir, now) {
+        Ok(imported) => {
+            for k in &imported {
+                eprintln!(
+                    "portcullis: imported key {} ({}, {:?})",
+                    k.kid, k.alg, k.state
+                );
+            }
+            eprintln!(
+                "portcullis: {} key(s) imported from {}",
+                imported.len(),
+                config.keys_dir.display()
+            );
+            match print_json(&imported) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => service_failure(&e),
+            }
+        }
+        Err(e) => keys_failure(&e),
     }
 }
 

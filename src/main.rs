@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use portcullis::clock::Clock;
 use portcullis::commands;
 use portcullis::config::{Config, ConfigArgs, LogFormat};
-use portcullis::crypto::keys::{KeyStore, SigningAlg};
+use portcullis::crypto::keys::SigningAlg;
 use portcullis::domain::TenantId;
 use portcullis::service::{self, ServiceError};
 use std::process::ExitCode;
@@ -110,6 +110,8 @@ enum KeysCommand {
         #[arg(allow_hyphen_values = true)]
         kid: String,
     },
+    /// Copy the key directory's keys into the database (PORTCULLIS_KEYS_STORE=database); idempotent.
+    Import,
 }
 
 fn main() -> ExitCode {
@@ -177,7 +179,10 @@ fn main() -> ExitCode {
                 ),
         }),
         Command::Keys(cmd) => {
-            let store = KeyStore::new(&config.keys_dir);
+            let store = match commands::key_source(&config) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
             let now = Clock::System.now();
             match cmd {
                 KeysCommand::List => commands::keys_list(&store, now),
@@ -194,6 +199,7 @@ fn main() -> ExitCode {
                     commands::keys_rotate(&store, &algs, now)
                 }
                 KeysCommand::Retire { kid } => commands::keys_retire(&store, &kid, now),
+                KeysCommand::Import => commands::keys_import(&config, &store, now),
             }
         }
     }

@@ -8,6 +8,7 @@
 //! `keys/store.rs` ([`KeyStore`]).
 
 mod keyring;
+pub mod lifecycle;
 mod store;
 
 pub use keyring::{KeyInfo, KeyRing, KeyState};

@@ -30,9 +30,17 @@ pub async fn healthz() -> HttpResponse {
         .body("ok")
 }
 
+/// How long `/readyz` waits for the database: it must answer within about a second (SPEC §9).
+const READY_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
+
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store = state.ctx.store.clone();
-    let up = web::block(move || store.ping()).await.unwrap_or(false);
+    // The outer timeout also covers a busy blocking pool and a query on a hung connection.
+    let check = web::block(move || store.ping_within(READY_WAIT));
+    let up = matches!(
+        actix_web::rt::time::timeout(READY_WAIT * 5 / 4, check).await,
+        Ok(Ok(true))
+    );
     if up {
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))

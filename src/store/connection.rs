@@ -25,12 +25,14 @@ pub enum Backend {
 /// r2d2 manager for [`DbConn`].
 pub struct ConnectionManager {
     backend: Backend,
+    /// SQLite's busy timeout: how long a write waits for another process's write lock.
+    busy_timeout: std::time::Duration,
     /// For SQLite the file path, for PostgreSQL the full URL.
     target: String,
 }
 
 impl ConnectionManager {
-    pub fn new(url: &str) -> StoreResult<Self> {
+    pub fn new(url: &str, busy_timeout: std::time::Duration) -> StoreResult<Self> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
                 return Err(StoreError::UnsupportedUrl(url.to_owned()));
@@ -43,13 +45,15 @@ impl ConnectionManager {
                 }
             }
             Ok(Self {
+                busy_timeout,
                 backend: Backend::Sqlite,
                 target: path.to_owned(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self {
+                busy_timeout,
                 backend: Backend::Postgres,
-                target: url.to_owned(),
+                target: bounded_pg_url(url, busy_timeout),
             })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
@@ -59,6 +63,29 @@ impl ConnectionManager {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// `url` with libpq's waits bounded by the database wait, unless the URL sets them itself.
+/// CAUTION: by default libpq waits forever for a server that does not answer (its host gone,
+/// packets dropped): connecting would block r2d2's background threads, and the validation query of
+/// a pooled connection — run in the request's own thread — would hang the request. With
+/// `connect_timeout` (whole seconds, at least 2) and `tcp_user_timeout` (unacknowledged data) such a
+/// connection fails instead, as a closed connection, which the request reports as 503.
+fn bounded_pg_url(url: &str, wait: std::time::Duration) -> String {
+    let params = [
+        ("connect_timeout", wait.as_secs().max(2).to_string()),
+        ("tcp_user_timeout", wait.as_millis().max(1000).to_string()),
+    ];
+    let mut out = url.to_owned();
+    for (key, value) in params {
+        let query = out.split_once('?').map(|(_, q)| q).unwrap_or("");
+        if query.split('&').any(|p| p.split('=').next() == Some(key)) {
+            continue;
+        }
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(&format!("{key}={value}"));
+    }
+    out
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -71,11 +98,13 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut c = SqliteConnection::establish(&self.target)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; the busy timeout makes a writer wait for
-                // another process (the CLI, another test) instead of failing at once.
-                c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
+                // another process (the CLI, another node) instead of failing at once, but no
+                // longer than a request waits for a connection (then: 503, SPEC §9).
+                let busy_ms = self.busy_timeout.as_millis().min(u128::from(u32::MAX));
+                c.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {busy_ms}; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))
             }
@@ -90,7 +119,38 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection whose transaction state diesel gave up on is dropped instead of returned to
+    /// the pool; a connection whose server went away is caught by `test_on_check_out`.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded_pg_url;
+    use std::time::Duration;
+
+    #[test]
+    fn postgres_urls_get_bounded_waits_unless_they_set_their_own() {
+        let two = Duration::from_secs(2);
+        assert_eq!(
+            bounded_pg_url("postgres://u@h/db", two),
+            "postgres://u@h/db?connect_timeout=2&tcp_user_timeout=2000"
+        );
+        assert_eq!(
+            bounded_pg_url(
+                "postgres://u@h/db?options=-csearch_path%3Dx",
+                Duration::from_millis(500)
+            ),
+            "postgres://u@h/db?options=-csearch_path%3Dx&connect_timeout=2&tcp_user_timeout=1000"
+        );
+        assert_eq!(
+            bounded_pg_url(
+                "postgres://u@h/db?connect_timeout=10&tcp_user_timeout=0",
+                two
+            ),
+            "postgres://u@h/db?connect_timeout=10&tcp_user_timeout=0"
+        );
     }
 }

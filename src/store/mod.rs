@@ -12,6 +12,7 @@ pub mod refresh;
 pub mod roles;
 pub mod schema;
 pub mod server_secrets;
+pub mod signing_keys;
 pub mod tenants;
 pub mod users;
 
@@ -25,6 +26,11 @@ use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a caller waits for a pooled connection unless configured (`config.database_wait`).
+pub const DEFAULT_DATABASE_WAIT: Duration = Duration::from_secs(2);
+/// Below this, a healthy but briefly busy database would already look unreachable.
+const MIN_DATABASE_WAIT: Duration = Duration::from_millis(100);
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -54,9 +60,31 @@ impl From<diesel::result::Error> for StoreError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict,
+            // The server went away under a pooled connection (restart, outage), or another
+            // process held SQLite's write lock past the busy timeout: both are outages (503 with
+            // Retry-After, SPEC §9), not bugs (500).
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info) if is_outage_message(info.message()) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
             other => StoreError::Database(other),
         }
     }
+}
+
+/// Messages of database errors that mean "unreachable or busy", whatever kind diesel gave them.
+fn is_outage_message(message: &str) -> bool {
+    const OUTAGE: [&str; 6] = [
+        "database is locked",
+        "database is busy",
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "could not receive data from server",
+    ];
+    OUTAGE.iter().any(|m| message.contains(m))
 }
 
 /// Inside [`Store::write`]: the work's own error, or diesel's from beginning or committing.
@@ -85,18 +113,28 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens a pool for `url` (`sqlite://PATH` or `postgres://...`). Creates the SQLite file's directory.
+    /// Opens a pool for `url` (`sqlite://PATH` or `postgres://...`) with the default database wait.
+    /// Creates the SQLite file's directory.
     pub fn open(url: &str, max_connections: u32) -> StoreResult<Store> {
-        let manager = ConnectionManager::new(url)?;
+        Self::open_with_wait(url, max_connections, DEFAULT_DATABASE_WAIT)
+    }
+
+    /// Opens a pool whose callers wait at most `wait` for a connection (SPEC §9: a request that
+    /// needs the database gets 503 after that instead of hanging); SQLite's busy timeout is the
+    /// same `wait`, so a write blocked by another process ends the same way.
+    pub fn open_with_wait(url: &str, max_connections: u32, wait: Duration) -> StoreResult<Store> {
+        let wait = wait.max(MIN_DATABASE_WAIT);
+        let manager = ConnectionManager::new(url, wait)?;
         let backend = manager.backend();
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
             // r2d2 runs a validation query before every checkout: one extra statement on every
             // token request. A SQLite file connection cannot drop, so skip it there; a PostgreSQL
-            // connection can (server restart), so keep it there.
+            // connection can (server restart), so keep it there: a broken connection is dropped at
+            // checkout and replaced, which is how a node recovers by itself after an outage.
             .test_on_check_out(backend == Backend::Postgres)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(wait)
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store {
@@ -113,12 +151,38 @@ impl Store {
 
     /// Applies pending migrations of the right dialect; returns how many ran.
     pub fn migrate(&self) -> StoreResult<usize> {
+        self.migrate_reporting(|_| {})
+    }
+
+    /// Applies pending migrations one by one, calling `applied` after each (its position among
+    /// the pending ones, its name, how long it took), so a long migration of a large database
+    /// shows where it is. Each migration runs in its own
+    /// transaction (diesel's harness), so an interrupted run resumes where it stopped.
+    pub fn migrate_reporting(
+        &self,
+        mut applied: impl FnMut(MigrationStep<'_>),
+    ) -> StoreResult<usize> {
         let mut conn = self.conn()?;
-        let applied = match &mut *conn {
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
-        };
-        applied.map_err(|e| StoreError::Migration(e.to_string()))
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        match &mut *conn {
+            DbConn::Sqlite(c) => {
+                // Start-up work, not a request: wait for another process's migration or write
+                // (two nodes starting at once) far longer than the request-time busy timeout.
+                diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    "PRAGMA busy_timeout = 60000",
+                )?;
+                let result = run_each(c, SQLITE_MIGRATIONS, &mut applied);
+                let wait = self.pool.connection_timeout().as_millis();
+                diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    &format!("PRAGMA busy_timeout = {wait}"),
+                )?;
+                result.map_err(failed)
+            }
+            DbConn::Pg(c) => run_each(c, PG_MIGRATIONS, &mut applied).map_err(failed),
+        }
     }
 
     fn conn(&self) -> StoreResult<r2d2::PooledConnection<ConnectionManager>> {
@@ -148,6 +212,9 @@ impl Store {
             Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
+        if self.backend == Backend::Sqlite {
+            return immediate_transaction(&mut conn, work);
+        }
         (*conn)
             .transaction(|c| work(c).map_err(TransactionError::Work))
             .map_err(|e| match e {
@@ -158,11 +225,87 @@ impl Store {
 
     /// Whether the database answers (for `/readyz`).
     pub fn ping(&self) -> bool {
+        self.ping_within(self.pool.connection_timeout())
+    }
+
+    /// Whether the database answers, waiting at most `timeout` for a connection: `/readyz` must
+    /// answer within about a second even while the pool waits for an unreachable server.
+    pub fn ping_within(&self, timeout: Duration) -> bool {
         use diesel::RunQueryDsl;
-        self.conn()
+        self.pool
+            .get_timeout(timeout)
             .map(|mut c| diesel::sql_query("SELECT 1").execute(&mut *c).is_ok())
             .unwrap_or(false)
     }
+}
+
+/// One applied migration, as reported by [`Store::migrate_reporting`].
+#[derive(Clone, Copy, Debug)]
+pub struct MigrationStep<'a> {
+    /// 1-based position among the migrations pending when the run started.
+    pub number: usize,
+    pub of: usize,
+    pub name: &'a str,
+    pub took: Duration,
+}
+
+/// A SQLite write transaction that takes the write lock at `BEGIN IMMEDIATE`.
+/// CAUTION: a deferred transaction that has read and then writes while another process holds the
+/// write lock gets SQLITE_BUSY at once, without the busy timeout (SQLite's deadlock rule); taking
+/// the lock first makes it wait up to the busy timeout instead, then fail as an outage (503).
+/// The transaction is begun on the SQLite connection itself and finished through `DbConn`'s
+/// transaction manager, which delegates to the same one, so nested transactions in `work` still
+/// become savepoints.
+fn immediate_transaction<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConn as Connection>::TransactionManager;
+    let database = |e: diesel::result::Error| E::from(StoreError::from(e));
+    if let DbConn::Sqlite(c) = &mut *conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(database)?;
+    }
+    match work(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(database(e))
+            }
+        },
+        Err(e) => {
+            // A failed rollback leaves the manager broken; r2d2 then drops the connection.
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Runs the pending migrations of `source` one at a time, timing each.
+fn run_each<C>(
+    conn: &mut C,
+    source: EmbeddedMigrations,
+    applied: &mut impl FnMut(MigrationStep<'_>),
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let pending = conn.pending_migrations(source)?;
+    for (i, migration) in pending.iter().enumerate() {
+        let started = std::time::Instant::now();
+        conn.run_migration(migration.as_ref())?;
+        applied(MigrationStep {
+            number: i + 1,
+            of: pending.len(),
+            name: &migration.name().to_string(),
+            took: started.elapsed(),
+        });
+    }
+    Ok(pending.len())
 }
 
 /// Encodes a string list for a TEXT column.

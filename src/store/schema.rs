@@ -204,6 +204,18 @@ diesel::table! {
 }
 
 diesel::joinable!(roles -> tenants (tenant_id));
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        sealed_private_key -> Text,
+        created_at -> BigInt,
+        activates_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+        succeeds -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_id));
@@ -235,4 +247,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_tags,
     refresh_tokens,
     invitations,
+    signing_keys,
 );

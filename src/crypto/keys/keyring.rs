@@ -121,6 +121,11 @@ impl KeyRing {
         self
     }
 
+    /// The metadata of every key, in load order (what the life-cycle decisions read).
+    pub fn metas(&self) -> Vec<KeyMeta> {
+        self.keys.iter().map(|k| k.meta().clone()).collect()
+    }
+
     /// Every key, in load order.
     pub fn keys(&self) -> &[Arc<SigningKey>] {
         &self.keys

@@ -13,7 +13,8 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::keyring::{assess, KeyInfo, KeyRing, KeyState};
+use super::keyring::{KeyInfo, KeyRing, KeyState};
+use super::lifecycle;
 use super::{pkcs8_der_to_pem, KeyMeta, SigningAlg, SigningKey};
 use crate::clock::UnixTime;
 use crate::crypto::CryptoError;
@@ -95,21 +96,7 @@ impl KeyStore {
         now: UnixTime,
     ) -> Result<KeyRing, CryptoError> {
         // Deduplicated: the access-token algorithm is often RS256 too.
-        let uncovered = |ring: &KeyRing| -> Vec<SigningAlg> {
-            let infos = ring.infos(now);
-            let mut missing: Vec<SigningAlg> = algs
-                .iter()
-                .copied()
-                .filter(|&alg| {
-                    !infos.iter().any(|i| {
-                        i.alg == alg && matches!(i.state, KeyState::Active | KeyState::Next)
-                    })
-                })
-                .collect();
-            missing.sort();
-            missing.dedup();
-            missing
-        };
+        let uncovered = |ring: &KeyRing| lifecycle::uncovered(&ring.metas(), algs, now);
         // Fast path without the lock: the usual start, and the only one on a read-only directory.
         if self.dir.is_dir() {
             let ring = self.load()?;
@@ -170,42 +157,56 @@ impl KeyStore {
     /// (activates at `now`: an emergency rotation); returns the promoted kid, if any.
     pub fn retire(&self, kid: &str, now: UnixTime) -> Result<Option<String>, CryptoError> {
         let _lock = DirLock::acquire(&self.dir)?;
-        let ring = self.load()?;
-        let key = ring
-            .by_kid(kid)
-            .ok_or_else(|| CryptoError::UnknownKid(kid.to_owned()))?;
-        let mut promoted = None;
-        match ring.state_of(kid, now) {
-            Some(KeyState::Active) => {
-                let next = ring
-                    .keys()
-                    .iter()
-                    .filter(|k| {
-                        k.alg() == key.alg() && ring.state_of(k.kid(), now) == Some(KeyState::Next)
-                    })
-                    .min_by_key(|k| (k.meta().activates_at, k.kid().to_owned()))
-                    .ok_or_else(|| CryptoError::OnlyActiveKey {
-                        kid: kid.to_owned(),
-                        alg: key.alg().as_str(),
-                    })?;
-                let mut meta = next.meta().clone();
-                meta.activates_at = now;
-                // Promote first, so that an active key exists at every moment.
-                self.write_meta(&meta)?;
-                tracing::warn!(
-                    kid = next.kid(),
-                    "promoted next signing key (emergency rotation)"
-                );
-                promoted = Some(meta.kid);
-            }
-            Some(KeyState::Retired) if key.meta().retired_at.is_some() => return Ok(None),
-            _ => {}
+        let plan = lifecycle::plan_retire(&self.load()?.metas(), kid, now)?;
+        for meta in &plan.writes {
+            self.write_meta(meta)?;
         }
-        let mut meta = key.meta().clone();
-        meta.retired_at = Some(now);
-        self.write_meta(&meta)?;
-        tracing::info!(kid, "retired signing key");
-        Ok(promoted)
+        if let Some(p) = &plan.promoted {
+            tracing::warn!(kid = p, "promoted next signing key (emergency rotation)");
+        }
+        if !plan.writes.is_empty() {
+            tracing::info!(kid, "retired signing key");
+        }
+        Ok(plan.promoted)
+    }
+
+    /// Automatic rotation (SPEC §6.4): when [`lifecycle::rotation_due`] for `alg` (the active key
+    /// has signed for `period` seconds and no next key exists), adds a *next* key activating at
+    /// `now + delay`. Decided again inside the directory lock, so of several nodes trying at once
+    /// exactly one adds a key; the others find it there. Returns the added key, if this call added it.
+    pub fn rotate_if_due(
+        &self,
+        alg: SigningAlg,
+        now: UnixTime,
+        period: i64,
+        delay: i64,
+    ) -> Result<Option<KeyInfo>, CryptoError> {
+        // Cheap check first: this runs on every refresh of every node.
+        if lifecycle::rotation_due(&self.load()?.metas(), alg, now, period).is_none() {
+            return Ok(None);
+        }
+        let _lock = DirLock::acquire(&self.dir)?;
+        if lifecycle::rotation_due(&self.load()?.metas(), alg, now, period).is_none() {
+            return Ok(None);
+        }
+        let activates_at = now.saturating_add(delay.max(0));
+        let (key, der) = SigningKey::generate(alg, now, activates_at)?;
+        self.write_new_key(&key, &der)?;
+        tracing::info!(kid = key.kid(), alg = %alg, activates_at, "automatic rotation: added next signing key");
+        Ok(Some(KeyInfo {
+            kid: key.kid().to_owned(),
+            alg,
+            state: KeyState::Next,
+            created_at: now,
+            activates_at,
+            retired_at: None,
+        }))
+    }
+
+    /// The PKCS#8 PEM of `kid` (for importing the directory into the database).
+    pub fn private_pem(&self, kid: &str) -> Result<String, CryptoError> {
+        let path = self.dir.join(format!("{kid}.pem"));
+        fs::read_to_string(&path).map_err(|e| CryptoError::io("reading", &path, e))
     }
 
     /// Deletes the files of keys retired for longer than `keep_for` seconds (the longest token
@@ -213,27 +214,18 @@ impl KeyStore {
     /// the purged kids.
     pub fn purge(&self, now: UnixTime, keep_for: i64) -> Result<Vec<String>, CryptoError> {
         let _lock = DirLock::acquire(&self.dir)?;
-        let ring = self.load()?;
-        let metas: Vec<&KeyMeta> = ring.keys().iter().map(|k| k.meta()).collect();
-        let mut purged = Vec::new();
-        for (meta, a) in metas.iter().zip(assess(&metas, now)) {
-            let expired = matches!(
-                (a.state, a.retired_since),
-                (KeyState::Retired, Some(since)) if now.saturating_sub(since) > keep_for
-            );
-            if expired {
-                // JSON first: from then on the key no longer exists for any reader.
-                for ext in ["json", "pem"] {
-                    let path = self.dir.join(format!("{}.{ext}", meta.kid));
-                    match fs::remove_file(&path) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == ErrorKind::NotFound => {}
-                        Err(e) => return Err(CryptoError::io("removing", path, e)),
-                    }
+        let purged = lifecycle::purgeable(&self.load()?.metas(), now, keep_for);
+        for kid in &purged {
+            // JSON first: from then on the key no longer exists for any reader.
+            for ext in ["json", "pem"] {
+                let path = self.dir.join(format!("{kid}.{ext}"));
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(CryptoError::io("removing", path, e)),
                 }
-                tracing::info!(kid = meta.kid, "purged retired signing key");
-                purged.push(meta.kid.clone());
             }
+            tracing::info!(kid, "purged retired signing key");
         }
         if !purged.is_empty() {
             sync_dir(&self.dir)?;

@@ -197,3 +197,38 @@ fn stale_lock_is_broken_and_fresh_lock_waits() {
     drop(DirLock::acquire(store.dir()).unwrap());
     assert!(!lock.exists());
 }
+
+#[test]
+fn automatic_rotation_racing_in_one_directory_adds_exactly_one_next_key() {
+    use super::super::lifecycle::DAY;
+    let (_tmp, store) = store();
+    store.ensure_active(&[ES], T0).unwrap();
+    assert!(store
+        .rotate_if_due(ES, T0 + DAY - 1, DAY, 600)
+        .unwrap()
+        .is_none());
+    assert!(
+        store.rotate_if_due(ES, T0 + DAY, 0, 600).unwrap().is_none(),
+        "0 = by hand"
+    );
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.rotate_if_due(ES, T0 + DAY, DAY, 600).unwrap()
+            })
+        })
+        .collect();
+    let added: Vec<KeyInfo> = racers
+        .into_iter()
+        .filter_map(|r| r.join().unwrap())
+        .collect();
+    assert_eq!(added.len(), 1, "one racer added the key");
+    assert_eq!(added[0].activates_at, T0 + DAY + 600);
+    let infos = store.list(T0 + DAY).unwrap();
+    let next: Vec<_> = infos.iter().filter(|i| i.state == KeyState::Next).collect();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].kid, added[0].kid);
+}

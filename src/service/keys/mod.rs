@@ -1,13 +1,42 @@
-//! The signing keys as the running server sees them: the key directory parsed once into a
-//! [`KeyRing`] (ring key pairs kept, never re-parsed per token) and a [`Verifier`] built from it.
-//! A background task calls [`KeyCache::refresh`] so that keys added by `keys rotate` on any node
-//! are published long before they start signing.
+//! The signing keys as the running server sees them: the key set (the key directory or the
+//! database, [`KeySource`]) parsed once into a [`KeyRing`] (key pairs kept, never re-parsed per
+//! token) and a [`Verifier`] built from it. A background task calls [`KeyCache::refresh`] so that
+//! keys added by `keys rotate` on any node are published long before they start signing, and so
+//! that automatic rotation (every `PORTCULLIS_KEY_ROTATION_DAYS`) starts on whichever node sees it
+//! due first.
+
+mod database;
+mod source;
+
+pub use database::DatabaseKeys;
+pub use source::KeySource;
 
 use crate::clock::UnixTime;
+use crate::config::Config;
 use crate::crypto::jwt::Verifier;
-use crate::crypto::keys::{KeyRing, KeyStore, SigningAlg, SigningKey};
+use crate::crypto::keys::{lifecycle, KeyRing, SigningAlg, SigningKey};
+use crate::crypto::master_key::MasterKey;
 use crate::crypto::CryptoError;
+use crate::store::{Store, StoreError};
 use std::sync::{Arc, RwLock};
+
+/// Errors of the key life cycle: the key material or files, or the database holding the keys.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<KeysError> for super::ServiceError {
+    fn from(e: KeysError) -> Self {
+        match e {
+            KeysError::Crypto(e) => e.into(),
+            KeysError::Store(e) => e.into(),
+        }
+    }
+}
 
 /// How long discovery and JWKS may be cached by relying parties (`Cache-Control: max-age`).
 pub const JWKS_MAX_AGE: i64 = 300;
@@ -38,38 +67,49 @@ fn load(ring: KeyRing, now: UnixTime) -> Result<Loaded, CryptoError> {
 
 /// Parsed keys shared by all requests.
 pub struct KeyCache {
-    store: KeyStore,
+    source: KeySource,
     algs: Vec<SigningAlg>,
+    /// Seconds between automatic rotations; 0 = by hand only.
+    rotation_period: i64,
     loaded: RwLock<Loaded>,
 }
 
 impl KeyCache {
-    /// Opens the key directory, generating a key for every needed algorithm that has none.
-    /// RS256 is always needed (ID tokens); `access_token_alg` may add another.
+    /// Opens the configured key set, generating a key for every needed algorithm that has none.
+    /// RS256 is always needed (ID tokens); the access-token algorithm may add another. A node that
+    /// keeps keys in the database imports the key directory first if the database has none yet.
     pub fn open(
-        dir: &std::path::Path,
-        access_token_alg: SigningAlg,
+        config: &Config,
+        store: &Store,
+        master: Arc<MasterKey>,
         now: UnixTime,
-    ) -> Result<KeyCache, CryptoError> {
+    ) -> Result<KeyCache, KeysError> {
         let mut algs = vec![SigningAlg::RS256];
-        if access_token_alg != SigningAlg::RS256 {
-            algs.push(access_token_alg);
+        if config.access_token_alg != SigningAlg::RS256 {
+            algs.push(config.access_token_alg);
         }
-        let store = KeyStore::new(dir);
-        let ring = store
+        let source = KeySource::from_config(config, store, master);
+        source.import_on_switch(&config.keys_dir, now)?;
+        let ring = source
             .ensure_active(&algs, now)?
             .with_retention(RETIRED_KEY_RETENTION);
         Ok(KeyCache {
-            store,
+            source,
             algs,
+            rotation_period: config.key_rotation_days.saturating_mul(lifecycle::DAY),
             loaded: RwLock::new(load(ring, now)?),
         })
     }
 
-    /// Re-reads the directory (and makes sure every needed algorithm still has a key).
-    pub fn refresh(&self, now: UnixTime) -> Result<(), CryptoError> {
+    /// Starts an automatic rotation if one is due, re-reads the key set (and makes sure every
+    /// needed algorithm still has a key).
+    pub fn refresh(&self, now: UnixTime) -> Result<(), KeysError> {
+        for &alg in &self.algs {
+            self.source
+                .rotate_if_due(alg, now, self.rotation_period, ROTATION_DELAY)?;
+        }
         let ring = self
-            .store
+            .source
             .ensure_active(&self.algs, now)?
             .with_retention(RETIRED_KEY_RETENTION);
         let fresh = load(ring, now)?;
@@ -78,8 +118,13 @@ impl KeyCache {
     }
 
     /// Removes keys retired long enough ago.
-    pub fn purge(&self, now: UnixTime) -> Result<Vec<String>, CryptoError> {
-        self.store.purge(now, RETIRED_KEY_RETENTION)
+    pub fn purge(&self, now: UnixTime) -> Result<Vec<String>, KeysError> {
+        self.source.purge(now, RETIRED_KEY_RETENTION)
+    }
+
+    /// Where the keys live (for the `keys` commands and tests).
+    pub fn source(&self) -> &KeySource {
+        &self.source
     }
 
     fn ring(&self) -> Arc<KeyRing> {
