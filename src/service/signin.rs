@@ -9,6 +9,7 @@ use super::token::issue;
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{random_token, sha256_b64url};
+use crate::domain::audit::Origin;
 use crate::domain::grant::CODE_LIFETIME;
 use crate::domain::{AuthorizationCode, Client, ClientId, Scope, Session};
 use crate::oauth::authorize::{
@@ -323,7 +324,7 @@ pub fn login(
     request: &str,
     username: &str,
     password: &str,
-    client_ip: &str,
+    origin: &Origin,
     old_cookie: Option<&str>,
 ) -> ServiceResult<LoginOutcome> {
     let params = match FormParams::parse(request.as_bytes()) {
@@ -351,7 +352,7 @@ pub fn login(
         &client.tenant_id,
         username,
         password,
-        client_ip,
+        origin,
         old_cookie,
     )? {
         PasswordCheck::SignedIn { cookie } => Ok(LoginOutcome::SignedIn {

@@ -188,6 +188,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> BigInt,
+        tenant_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        target_id -> Nullable<Text>,
+        outcome -> Text,
+        client_address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -218,4 +232,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_origins,
     client_tags,
     refresh_tokens,
+    audit_events,
 );

@@ -1,6 +1,7 @@
 //! The OCS-compatible management API under `/api/v1/Tenants/{tenantId}` (SPEC §3). Paths arrive
 //! lowercased (see `request_id`), so routes are registered in lowercase.
 
+mod audit;
 mod clients;
 mod extract;
 mod people;
@@ -185,6 +186,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 readable("/users/{user_id}/roles", people::user_roles)
                     .route(web::put().to(people::set_user_roles)),
             )
+            .service(readable("/auditevents", audit::list))
             .default_service(web::to(not_found)),
     );
 }

@@ -156,7 +156,11 @@ impl<'a> Portal<'a> {
         let found = blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await;
         let fail = |e| PortalError::Service(e, state.ctx.config.clone());
         match found.map_err(fail)? {
-            Some(user) => Ok(Portal { state, req, user }),
+            Some(mut user) => {
+                let trusted = &state.ctx.config.trusted_proxies;
+                user.caller.origin = crate::http::client_address::origin(req, trusted);
+                Ok(Portal { state, req, user })
+            }
             None => Err(sign_in_first(state, req)),
         }
     }
