@@ -2,6 +2,7 @@
 
 mod api_cors;
 mod architecture;
+mod audit;
 mod bad_input;
 mod browser;
 mod clients_api;

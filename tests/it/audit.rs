@@ -1,0 +1,386 @@
+//! The audit trail (SPEC §13.2): one event per change made through the management API, the portal
+//! and the command line, and per security event; written in the transaction of the change (a
+//! refused or rolled-back change leaves none); `GET/HEAD AuditEvents` for Tenant Administrators,
+//! newest first, paged and filtered; the portal's Audit page; the retention purge; and never a
+//! secret, password, code or token in any column of any event.
+
+use crate::harness::{call, delete, get, head, http, post, put, Reply, TestServer, TENANT_MEMBER};
+use portcullis::domain::audit::AuditRecord;
+use serde_json::{json, Value};
+
+/// Every event of the database (all tenants and server-wide), oldest first.
+pub(crate) async fn all_events(server: &TestServer) -> Vec<AuditRecord> {
+    let ctx = server.ctx.clone();
+    tokio::task::spawn_blocking(move || {
+        ctx.store
+            .read(|c| portcullis::store::audit::all(c))
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Asserts that no column of any stored event contains any of `seen` (secrets, passwords,
+/// codes, tokens the scenario handled).
+pub(crate) async fn assert_no_secret_in_any_event(server: &TestServer, seen: &[String]) {
+    let events = all_events(server).await;
+    assert!(!events.is_empty(), "the scenario wrote no event at all");
+    for r in &events {
+        let e = &r.event;
+        let columns = [
+            Some(e.time.to_string()),
+            e.tenant_id.as_ref().map(|t| t.as_str().to_owned()),
+            Some(e.actor.clone()),
+            Some(e.action.as_str().to_owned()),
+            e.target_id.clone(),
+            Some(e.outcome.as_str().to_owned()),
+            e.origin.client_address.clone(),
+            e.origin.request_id.clone(),
+        ];
+        for secret in seen.iter().filter(|s| s.len() >= 8) {
+            for column in columns.iter().flatten() {
+                assert!(
+                    !column.contains(secret.as_str()),
+                    "event {r:?} contains a secret the scenario saw"
+                );
+            }
+        }
+    }
+}
+
+/// The tenant's events through the API (newest first), as the administrator sees them.
+async fn events(server: &TestServer, token: &str) -> Vec<Value> {
+    let r = get(&server.api("/AuditEvents?count=1000"), token).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body.as_array().unwrap().clone()
+}
+
+/// Follows a tenant's trail: each step asserts that exactly one event was added, by whom, on what.
+struct Trail<'a> {
+    server: &'a TestServer,
+    /// An administrator's token to read the trail with.
+    reader: String,
+    /// The actor expected for the changes.
+    actor: String,
+    seen: usize,
+}
+
+impl<'a> Trail<'a> {
+    async fn new(server: &'a TestServer, reader: &str, actor: &str) -> Trail<'a> {
+        let seen = events(server, reader).await.len();
+        Trail {
+            server,
+            reader: reader.to_owned(),
+            actor: actor.to_owned(),
+            seen,
+        }
+    }
+
+    /// Asserts the reply's status and that it added exactly one successful event `action` on
+    /// `target` by the actor, from this test's address, with the reply's request id.
+    async fn one(&mut self, r: &Reply, status: u16, action: &str, target: &str) -> Value {
+        assert_eq!(r.status, status, "{action}: {}", r.text);
+        let list = events(self.server, &self.reader).await;
+        assert_eq!(list.len(), self.seen + 1, "{action}: {list:#?}");
+        self.seen = list.len();
+        let e = list[0].clone();
+        assert_eq!(e["Action"], action, "{e}");
+        assert_eq!(e["TargetId"], target, "{e}");
+        assert_eq!(e["Actor"], self.actor.as_str(), "{e}");
+        assert_eq!(e["Outcome"], "success", "{e}");
+        assert_eq!(e["TenantId"], self.server.admin.tenant_id.as_str(), "{e}");
+        assert_eq!(e["ClientAddress"], "127.0.0.1", "{e}");
+        assert_eq!(e["RequestId"], r.header("request-id").unwrap(), "{e}");
+        e
+    }
+
+    /// Asserts the reply's status and that it added no event.
+    async fn none(&mut self, r: &Reply, status: u16) {
+        assert_eq!(r.status, status, "{}", r.text);
+        let list = events(self.server, &self.reader).await;
+        assert_eq!(list.len(), self.seen, "{list:#?}");
+    }
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn each_management_api_change_writes_exactly_one_event() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    let mut seen = vec![
+        server.admin.admin_client_secret.clone(),
+        server.admin.admin_password.clone(),
+        token.clone(),
+    ];
+    let mut t = Trail::new(&server, &token, &server.admin.admin_client_id).await;
+    assert_eq!(t.seen, 0, "bootstrap through the library records nothing");
+
+    // Clients, their roles and secrets.
+    let r = post(
+        &server.api("/ClientCredentialClients"),
+        &token,
+        json!({"Name": "Meter", "RoleIds": [member]}),
+    )
+    .await;
+    let client = r.body["Client"]["Id"].as_str().unwrap_or("").to_owned();
+    seen.push(str_of(&r.body, "Secret"));
+    t.one(&r, 201, "client.created", &client).await;
+    let item = server.api(&format!("/ClientCredentialClients/{client}"));
+    let r = put(&item, &token, json!({"Name": "Meter 2"})).await;
+    t.one(&r, 200, "client.updated", &client).await;
+    let r = put(&format!("{item}/Roles"), &token, json!([{"Id": member}])).await;
+    t.one(&r, 200, "client.roles.set", &client).await;
+    let r = post(
+        &format!("{item}/Secrets"),
+        &token,
+        json!({"Expires": false}),
+    )
+    .await;
+    seen.push(str_of(&r.body, "Secret"));
+    let secret = r.body["Id"].as_i64().unwrap_or(-1);
+    let target = format!("{client}/{secret}");
+    t.one(&r, 201, "client.secret.created", &target).await;
+    let secret_url = format!("{item}/Secrets/{secret}");
+    let r = put(&secret_url, &token, json!({"Description": "rotated"})).await;
+    t.one(&r, 200, "client.secret.updated", &target).await;
+    let r = delete(&secret_url, &token).await;
+    t.one(&r, 204, "client.secret.deleted", &target).await;
+    let r = delete(&item, &token).await;
+    t.one(&r, 204, "client.deleted", &client).await;
+    for (kind, extra) in [
+        ("AuthorizationCodeClients", json!({})),
+        ("HybridClients", json!({"AllowOfflineAccess": true})),
+    ] {
+        let mut body = json!({"Name": kind, "RedirectUris": ["https://app.example.com/cb"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = post(&server.api(&format!("/{kind}")), &token, body).await;
+        if let Some(s) = r.body["Secret"].as_str() {
+            seen.push(s.to_owned());
+        }
+        let id = r.body["Id"]
+            .as_str()
+            .or(r.body["Client"]["Id"].as_str())
+            .unwrap_or("")
+            .to_owned();
+        t.one(&r, 201, "client.created", &id).await;
+    }
+
+    // Roles.
+    let r = post(&server.api("/Roles"), &token, json!({"Name": "Auditors"})).await;
+    let role = str_of(&r.body, "Id");
+    t.one(&r, 201, "role.created", &role).await;
+    let role_url = server.api(&format!("/Roles/{role}"));
+    let r = put(&role_url, &token, json!({"Description": "read the trail"})).await;
+    t.one(&r, 200, "role.updated", &role).await;
+
+    // Users.
+    let password = "a password nobody guesses".to_owned();
+    seen.push(password.clone());
+    let r = post(
+        &server.api("/Users"),
+        &token,
+        json!({"Email": "eve@example.com", "Name": "Eve", "Password": password}),
+    )
+    .await;
+    let user = str_of(&r.body, "Id");
+    t.one(&r, 201, "user.created", &user).await;
+    let user_url = server.api(&format!("/Users/{user}"));
+    let new_password = "another password nobody guesses".to_owned();
+    seen.push(new_password.clone());
+    let r = put(&user_url, &token, json!({"Password": new_password})).await;
+    t.one(&r, 200, "user.updated", &user).await;
+    let roles = json!([{"Id": member}, {"Id": role}]);
+    let r = put(&format!("{user_url}/Roles"), &token, roles).await;
+    t.one(&r, 200, "user.roles.set", &user).await;
+    let r = delete(&role_url, &token).await;
+    t.one(&r, 204, "role.deleted", &role).await;
+    let r = delete(&user_url, &token).await;
+    t.one(&r, 204, "user.deleted", &user).await;
+
+    // The tenant.
+    let tenant = server.admin.tenant_id.clone();
+    let r = put(&server.api(""), &token, json!({"Alias": "plant"})).await;
+    t.one(&r, 200, "tenant.updated", &tenant).await;
+
+    // Reads write nothing.
+    let r = get(&server.api("/ClientCredentialClients"), &token).await;
+    t.none(&r, 200).await;
+    assert_no_secret_in_any_event(&server, &seen).await;
+}
+
+#[tokio::test]
+async fn a_refused_or_rolled_back_change_writes_no_event() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    let mut t = Trail::new(&server, &token, &server.admin.admin_client_id).await;
+    let clients = server.api("/ClientCredentialClients");
+
+    // Validation before the transaction.
+    let r = post(&clients, &token, json!({"Name": "", "RoleIds": [member]})).await;
+    t.none(&r, 400).await;
+    // Validation inside the transaction, after the event was recorded: rolled back with it.
+    let body = json!({"Name": "Short", "RoleIds": [member], "AccessTokenLifetime": 30});
+    let r = post(&clients, &token, body).await;
+    t.none(&r, 400).await;
+    // A taken id: the insert fails after the event was written; the transaction rolls back.
+    let r = post(&clients, &token, json!({"Name": "A", "RoleIds": [member]})).await;
+    let id = r.body["Client"]["Id"].as_str().unwrap_or("").to_owned();
+    t.one(&r, 201, "client.created", &id).await;
+    let body = json!({"Id": id, "Name": "B", "RoleIds": [member]});
+    let r = post(&clients, &token, body).await;
+    t.none(&r, 409).await;
+    // A member may not change anything, and its refusal is no change.
+    let member_token = server.member_token().await;
+    t.seen = events(&server, &token).await.len();
+    let r = delete(
+        &server.api(&format!("/ClientCredentialClients/{id}")),
+        &member_token,
+    )
+    .await;
+    t.none(&r, 403).await;
+    // Built-in roles cannot change: refused inside the transaction.
+    let r = put(
+        &server.api(&format!("/Roles/{member}")),
+        &token,
+        json!({"Name": "X"}),
+    )
+    .await;
+    t.none(&r, 400).await;
+}
+
+/// Creates `n` roles one second apart starting at the clock's time; returns their ids, oldest
+/// first.
+async fn roles_over_time(server: &TestServer, token: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let r = post(
+            &server.api("/Roles"),
+            token,
+            json!({"Name": format!("R{i}")}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(str_of(&r.body, "Id"));
+        server.clock().advance(1);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn the_api_pages_filters_and_lists_newest_first_for_administrators_only() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let start = server.ctx.now();
+    let roles = roles_over_time(&server, &token, 5).await;
+    let user = post(
+        &server.api("/Users"),
+        &token,
+        json!({"Email": "p@example.com", "Password": "long enough password"}),
+    )
+    .await;
+    assert_eq!(user.status, 201, "{}", user.text);
+
+    // Newest first; Total-Count; every property.
+    let url = server.api("/AuditEvents");
+    let r = get(&url, &token).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.total_count(), 6);
+    let list = r.body.as_array().unwrap();
+    assert_eq!(list[0]["Action"], "user.created");
+    let targets: Vec<&str> = list[1..]
+        .iter()
+        .map(|e| e["TargetId"].as_str().unwrap())
+        .collect();
+    let newest_first: Vec<&str> = roles.iter().rev().map(String::as_str).collect();
+    assert_eq!(targets, newest_first);
+    assert_eq!(
+        crate::harness::keys(&list[0]),
+        [
+            "Id",
+            "Time",
+            "TenantId",
+            "Actor",
+            "Action",
+            "TargetId",
+            "Outcome",
+            "ClientAddress",
+            "RequestId"
+        ]
+    );
+    assert_eq!(
+        list[1]["Time"],
+        portcullis::domain::time::format_time(start + 4)
+    );
+
+    // HEAD: same status and Total-Count, no body.
+    let h = head(&format!("{url}?action=role.created"), &token).await;
+    assert_eq!((h.status, h.total_count(), h.text.as_str()), (200, 5, ""));
+
+    // Paging.
+    let r = get(&format!("{url}?skip=2&count=2"), &token).await;
+    assert_eq!(r.total_count(), 6);
+    let page: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["TargetId"].as_str().unwrap())
+        .collect();
+    assert_eq!(page, [roles[3].as_str(), roles[2].as_str()]);
+    for bad in [
+        "count=0",
+        "count=1001",
+        "skip=-1",
+        "skip=x",
+        "action=client.exploded",
+        "since=yesterday",
+    ] {
+        get(&format!("{url}?{bad}"), &token).await.bad_request();
+    }
+
+    // action, since (inclusive) and until (exclusive).
+    let r = get(&format!("{url}?action=user.created"), &token).await;
+    assert_eq!(r.total_count(), 1);
+    let at = |t: i64| portcullis::domain::time::format_time(t);
+    let window = format!("{url}?since={}&until={}", at(start + 1), at(start + 3));
+    let r = get(&window, &token).await;
+    let ids: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["TargetId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [roles[2].as_str(), roles[1].as_str()]);
+    let r = get(
+        &format!("{url}?Action=role.created&since={}", at(start + 4)),
+        &token,
+    )
+    .await;
+    assert_eq!(r.total_count(), 1);
+
+    // Tenant Administrators only; never another tenant's.
+    let member = server.member_token().await;
+    get(&url, &member).await.forbidden();
+    assert_eq!(head(&url, &member).await.status, 403);
+    let (other, other_token) = server.other_tenant().await;
+    get(&url, &other_token).await.forbidden();
+    let r = get(
+        &server.url(&format!("/api/v1/Tenants/{other}/AuditEvents")),
+        &other_token,
+    )
+    .await;
+    assert_eq!((r.status, r.total_count()), (200, 0), "{}", r.text);
+    let r = call(http().get(&url)).await;
+    assert_eq!(r.status, 401);
+}
