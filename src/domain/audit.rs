@@ -72,6 +72,9 @@ actions! {
     RefreshReuseDetected = "refresh.reuse_detected",
     CodeReplayed = "code.replayed",
     ConsentGiven = "consent.given",
+    /// The user chose Deny on the consent page.
+    ConsentDenied = "consent.denied",
+    /// Reserved: no use case revokes a remembered consent yet.
     ConsentRevoked = "consent.revoked",
 }
 

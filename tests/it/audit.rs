@@ -384,3 +384,229 @@ async fn the_api_pages_filters_and_lists_newest_first_for_administrators_only() 
     let r = call(http().get(&url)).await;
     assert_eq!(r.status, 401);
 }
+
+/// The admin user's id (the bootstrap administrator).
+async fn admin_user_id(server: &TestServer, token: &str) -> String {
+    let r = get(&server.api("/Users"), token).await;
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["Email"] == server.admin.admin_email.as_str())
+        .map(|u| str_of(u, "Id"))
+        .expect("the bootstrap administrator")
+}
+
+/// Asserts a security event's fields (the newest event is `list[i]`).
+fn assert_security(e: &Value, action: &str, actor: &str, target: Option<&str>, outcome: &str) {
+    assert_eq!(e["Action"], action, "{e}");
+    assert_eq!(e["Actor"], actor, "{e}");
+    assert_eq!(e["TargetId"].as_str(), target, "{e}");
+    assert_eq!(e["Outcome"], outcome, "{e}");
+    assert_eq!(e["ClientAddress"], "127.0.0.1", "{e}");
+    assert_eq!(e["RequestId"].as_str().map(str::len), Some(32), "{e}");
+}
+
+#[tokio::test]
+async fn sign_ins_consent_and_a_replayed_code_are_security_events() {
+    use crate::signin::{browser, get as page, pkce, post_login, Fixture};
+    let f = Fixture::new().await;
+    let server = &f.server;
+    let token = server.admin_token().await;
+    let user = admin_user_id(server, &token).await;
+    let mut seen = vec![
+        f.password.clone(),
+        token.clone(),
+        server.admin.admin_client_secret.clone(),
+    ];
+    let before = events(server, &token).await.len();
+    let b = browser();
+    let p = pkce();
+    seen.push(p.verifier.clone());
+    let login = page(&b, &f.authorize_url(&p, &[])).await;
+
+    // A password typed into the e-mail field: an unknown account, never written down.
+    let r = post_login(server, &b, &login, &f.password, "x").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let list = events(server, &token).await;
+    assert_eq!(list.len(), before + 1);
+    assert_security(&list[0], "signin.failed", "anonymous", None, "failure");
+    // A wrong password for a known account: the account is named, the password is not.
+    let wrong = "not the right password at all".to_owned();
+    seen.push(wrong.clone());
+    let r = post_login(server, &b, &login, f.email(), &wrong).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let list = events(server, &token).await;
+    assert_eq!(list.len(), before + 2);
+    assert_security(&list[0], "signin.failed", &user, Some(&user), "failure");
+
+    // Signing in and allowing: two events; the code, once redeemed, once replayed.
+    let code = f.code_after_consent(&b, &p).await;
+    seen.push(code.clone());
+    let list = events(server, &token).await;
+    assert_eq!(list.len(), before + 4, "{list:#?}");
+    assert_security(
+        &list[0],
+        "consent.given",
+        &user,
+        Some(&f.client_id),
+        "success",
+    );
+    assert_security(&list[1], "signin.succeeded", &user, Some(&user), "success");
+    let (status, tokens) = f.exchange(&code, &p.verifier).await;
+    assert_eq!(status, 200, "{tokens}");
+    for k in ["access_token", "id_token"] {
+        seen.push(str_of(&tokens, k));
+    }
+    assert_eq!(events(server, &token).await.len(), before + 4);
+    let (status, replay) = f.exchange(&code, &p.verifier).await;
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let list = events(server, &token).await;
+    assert_eq!(list.len(), before + 5);
+    assert_security(
+        &list[0],
+        "code.replayed",
+        &f.client_id,
+        Some(&user),
+        "failure",
+    );
+
+    // Deny is recorded too.
+    let b2 = browser();
+    let p2 = pkce();
+    let login = page(&b2, &f.authorize_url(&p2, &[("prompt", "consent")])).await;
+    let after = post_login(server, &b2, &login, f.email(), &f.password).await;
+    assert_eq!(after.status, 302, "{}", after.text);
+    let consent = page(&b2, after.location()).await;
+    let denied = crate::signin::post_consent(server, &b2, &consent, "deny", false).await;
+    assert_eq!(denied.status, 302, "{}", denied.text);
+    let list = events(server, &token).await;
+    assert_security(
+        &list[0],
+        "consent.denied",
+        &user,
+        Some(&f.client_id),
+        "failure",
+    );
+    assert_no_secret_in_any_event(server, &seen).await;
+}
+
+#[tokio::test]
+async fn throttled_sign_ins_are_recorded_instead_of_failures() {
+    use crate::signin::{browser, get as page, post};
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let b = browser();
+    let login = page(
+        &b,
+        &server.url("/identity/account/login?return_url=/portal"),
+    )
+    .await;
+    let (mut invalid, mut throttled) = (0, 0);
+    let guess = "guessing the password".to_owned();
+    for _ in 0..8 {
+        let r = post(
+            &b,
+            &server.url("/identity/account/login"),
+            &[
+                ("username", server.admin.admin_email.as_str()),
+                ("password", &guess),
+                ("return_url", "/portal"),
+                ("csrf", &login.hidden("csrf")),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        if r.text.contains("Too many failed attempts") {
+            throttled += 1;
+        } else {
+            assert!(r.text.contains("Invalid email or password."), "{}", r.text);
+            invalid += 1;
+        }
+    }
+    assert!(
+        throttled > 0 && invalid > 0,
+        "{invalid} invalid, {throttled} throttled"
+    );
+    let list = events(&server, &token).await;
+    let count = |action: &str| list.iter().filter(|e| e["Action"] == action).count();
+    assert_eq!(count("signin.failed"), invalid);
+    assert_eq!(count("signin.throttled"), throttled);
+    let e = list
+        .iter()
+        .find(|e| e["Action"] == "signin.throttled")
+        .unwrap();
+    assert_security(e, "signin.throttled", "anonymous", None, "failure");
+    assert_no_secret_in_any_event(&server, &[guess, token]).await;
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_is_a_security_event_in_the_revoking_transaction() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let redirect = "https://web.example/signin-oidc";
+    let r = post(
+        &server.api("/HybridClients"),
+        &token,
+        json!({"Name": "web", "RedirectUris": [redirect], "AllowOfflineAccess": true}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let client = r.body["Client"]["Id"].as_str().unwrap().to_owned();
+    let secret = str_of(&r.body, "Secret");
+    let user = admin_user_id(&server, &token).await;
+    let code =
+        crate::harness::plant_code(&server, &client, redirect, &user, "openid offline_access")
+            .await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect),
+    ];
+    let first = server.token_request(&client, &secret, &form).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let old = str_of(&first.body, "refresh_token");
+    let refresh = |rt: String| {
+        let (server, client, secret) = (&server, client.clone(), secret.clone());
+        async move {
+            server
+                .token_request(
+                    &client,
+                    &secret,
+                    &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+                )
+                .await
+        }
+    };
+    let second = refresh(old.clone()).await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    let before = events(&server, &token).await.len();
+    // A retry within the grace window is no reuse.
+    assert_eq!(refresh(old.clone()).await.status, 200);
+    assert_eq!(events(&server, &token).await.len(), before);
+    server.clock().advance(11);
+    let reused = refresh(old.clone()).await;
+    assert_eq!(reused.status, 400, "{}", reused.text);
+    let list = events(&server, &token).await;
+    assert_eq!(list.len(), before + 1);
+    assert_security(
+        &list[0],
+        "refresh.reuse_detected",
+        &client,
+        Some(&user),
+        "failure",
+    );
+    let mut seen = vec![
+        token,
+        secret,
+        code,
+        old,
+        str_of(&second.body, "refresh_token"),
+    ];
+    seen.push(str_of(&first.body, "access_token"));
+    seen.push(str_of(&second.body, "access_token"));
+    assert_no_secret_in_any_event(&server, &seen).await;
+}

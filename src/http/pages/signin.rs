@@ -393,8 +393,11 @@ pub async fn consent(
     let remember = form.get("remember").is_some();
     let request = form.get("request").unwrap_or("").to_owned();
     let cookie = session_value(&req, &state.ctx.config);
+    let from = origin(&req, &state.ctx.config.trusted_proxies);
     let ctx = state.ctx.clone();
-    let outcome =
-        blocking(move || signin::consent(&ctx, &request, allow, remember, cookie.as_deref())).await;
+    let outcome = blocking(move || {
+        signin::consent(&ctx, &request, allow, remember, cookie.as_deref(), &from)
+    })
+    .await;
     authorize_outcome(&state, &req, outcome)
 }
