@@ -610,3 +610,118 @@ async fn a_reused_refresh_token_is_a_security_event_in_the_revoking_transaction(
     seen.push(str_of(&second.body, "access_token"));
     assert_no_secret_in_any_event(&server, &seen).await;
 }
+
+/// The rows of the portal's Audit table that show `action`.
+fn rows_of(html: &str, action: &str) -> usize {
+    html.matches(&format!("<td><code>{action}</code></td>"))
+        .count()
+}
+
+#[tokio::test]
+async fn portal_changes_are_recorded_and_the_audit_page_lists_and_filters_them() {
+    use crate::portal::{admin, page, sign_in, submit};
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let user = admin_user_id(&server, &token).await;
+
+    // Without a session: to the login page.
+    let b = crate::signin::browser();
+    let r = crate::signin::get(&b, &server.url("/portal/audit")).await;
+    assert_eq!(r.status, 302, "{}", r.text);
+
+    let b = admin(&server).await;
+    let form = page(&server, &b, "/portal/roles/add").await;
+    let added = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/roles/add",
+        &[("name", "Auditors")],
+    )
+    .await;
+    assert_eq!(added.status, 302, "{}", added.text);
+    let refused = submit(
+        &server,
+        &b,
+        &form,
+        "/portal/roles/add",
+        &[("name", "Auditors")],
+    )
+    .await;
+    assert_eq!(
+        refused.status, 200,
+        "a taken name is shown next to the field"
+    );
+    let list = events(&server, &token).await;
+    assert_eq!(list[0]["Action"], "role.created", "{list:#?}");
+    assert_eq!(list[0]["Actor"], user.as_str());
+    assert_eq!(list[0]["ClientAddress"], "127.0.0.1");
+    let roles = get(&server.api("/Roles"), &token).await;
+    let role = roles
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Name"] == "Auditors")
+        .unwrap();
+    assert_eq!(list[0]["TargetId"], role["Id"]);
+    assert_eq!(
+        list.iter()
+            .filter(|e| e["Action"] == "role.created")
+            .count(),
+        1
+    );
+
+    // The page: in the menu, newest first, every action in the filter.
+    let audit = page(&server, &b, "/portal/audit").await;
+    assert!(audit.text.contains("<h1>Audit</h1>"), "{}", audit.text);
+    assert!(
+        audit.text.contains("aria-current=\"page\">Audit</a>"),
+        "{}",
+        audit.text
+    );
+    assert_eq!(rows_of(&audit.text, "role.created"), 1);
+    assert_eq!(rows_of(&audit.text, "signin.succeeded"), 1);
+    let newest = audit.text.find("<td><code>role.created").unwrap();
+    assert!(newest < audit.text.find("<td><code>signin.succeeded").unwrap());
+    assert!(audit.text.contains(&format!(
+        "<td><code>{}</code></td>",
+        role["Id"].as_str().unwrap()
+    )));
+    assert!(audit
+        .text
+        .contains("<label for=\"audit-action\">Action</label>"));
+    assert!(audit
+        .text
+        .contains("<option value=\"refresh.reuse_detected\">"));
+    let filtered = page(&server, &b, "/portal/audit?action=signin.succeeded").await;
+    assert_eq!(rows_of(&filtered.text, "role.created"), 0);
+    assert_eq!(rows_of(&filtered.text, "signin.succeeded"), 1);
+    assert!(filtered
+        .text
+        .contains("<option value=\"signin.succeeded\" selected>"));
+    let r = crate::signin::get(&b, &server.url("/portal/audit?action=nonsense")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+
+    // A member without Tenant Administrator sees neither the link nor the page.
+    let member = server.role_id(TENANT_MEMBER).await;
+    let password = "members password here";
+    let body = json!({"Email": "m@example.com", "Password": password, "RoleIds": [member]});
+    assert_eq!(post(&server.api("/Users"), &token, body).await.status, 201);
+    let m = crate::signin::browser();
+    let signed = sign_in(&server, &m, "m@example.com", password).await;
+    assert_eq!(signed.status, 302, "{}", signed.text);
+    let clients = page(&server, &m, "/portal/clients").await;
+    assert!(!clients.text.contains("/portal/audit"), "{}", clients.text);
+    let r = crate::signin::get(&m, &server.url("/portal/audit")).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_no_secret_in_any_event(
+        &server,
+        &[
+            token,
+            password.to_owned(),
+            server.admin.admin_password.clone(),
+        ],
+    )
+    .await;
+}

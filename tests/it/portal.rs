@@ -68,12 +68,17 @@ async fn sign_in_from(
 }
 
 /// Signs in through the identity login page, starting from the Clients page.
-async fn sign_in(server: &TestServer, b: &reqwest::Client, email: &str, password: &str) -> Page {
+pub(crate) async fn sign_in(
+    server: &TestServer,
+    b: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> Page {
     sign_in_from(server, b, "/portal/clients", email, password).await
 }
 
 /// A browser signed in as the bootstrap administrator.
-async fn admin(server: &TestServer) -> reqwest::Client {
+pub(crate) async fn admin(server: &TestServer) -> reqwest::Client {
     let b = browser();
     let res = sign_in(
         server,
@@ -88,14 +93,14 @@ async fn admin(server: &TestServer) -> reqwest::Client {
 }
 
 /// GETs a portal page (200 expected) and returns it.
-async fn page(server: &TestServer, b: &reqwest::Client, path: &str) -> Page {
+pub(crate) async fn page(server: &TestServer, b: &reqwest::Client, path: &str) -> Page {
     let p = get(b, &server.url(path)).await;
     assert_eq!(p.status, 200, "{path}: {}", p.text);
     p
 }
 
 /// POSTs a portal form with the page's CSRF token.
-async fn submit(
+pub(crate) async fn submit(
     server: &TestServer,
     b: &reqwest::Client,
     from: &Page,

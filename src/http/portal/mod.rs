@@ -13,6 +13,7 @@
 //! request (the signed-in user) runs the service call and renders the page; every form carries
 //! the CSRF token.
 
+mod audit_page;
 mod clients;
 mod error;
 mod people;
@@ -98,7 +99,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/roles/delete",
                 role_pages::delete_role_form,
                 role_pages::delete_role,
-            )),
+            ))
+            .route("/audit", web::get().to(audit_page::audit)),
     );
 }
 
