@@ -159,9 +159,9 @@ fn main() -> ExitCode {
                         },
                         None => commands::configured_algs(&config),
                     };
-                    commands::keys_rotate(&store, &algs, now)
+                    commands::keys_rotate(&config, &store, &algs, now)
                 }
-                KeysCommand::Retire { kid } => commands::keys_retire(&store, &kid, now),
+                KeysCommand::Retire { kid } => commands::keys_retire(&config, &store, &kid, now),
             }
         }
     }

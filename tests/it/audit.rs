@@ -11,13 +11,9 @@ use serde_json::{json, Value};
 /// Every event of the database (all tenants and server-wide), oldest first.
 pub(crate) async fn all_events(server: &TestServer) -> Vec<AuditRecord> {
     let ctx = server.ctx.clone();
-    tokio::task::spawn_blocking(move || {
-        ctx.store
-            .read(|c| portcullis::store::audit::all(c))
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || ctx.store.read(portcullis::store::audit::all).unwrap())
+        .await
+        .unwrap()
 }
 
 /// Asserts that no column of any stored event contains any of `seen` (secrets, passwords,
@@ -120,7 +116,20 @@ async fn each_management_api_change_writes_exactly_one_event() {
         token.clone(),
     ];
     let mut t = Trail::new(&server, &token, &server.admin.admin_client_id).await;
-    assert_eq!(t.seen, 0, "bootstrap through the library records nothing");
+    let first = events(&server, &token).await;
+    assert_eq!(first.len(), 1, "bootstrap records the tenant: {first:#?}");
+    assert_eq!(
+        (
+            &first[0]["Action"],
+            &first[0]["Actor"],
+            &first[0]["TargetId"]
+        ),
+        (
+            &json!("tenant.created"),
+            &json!("cli"),
+            &json!(server.admin.tenant_id)
+        )
+    );
 
     // Clients, their roles and secrets.
     let r = post(
@@ -294,10 +303,11 @@ async fn the_api_pages_filters_and_lists_newest_first_for_administrators_only() 
     let url = server.api("/AuditEvents");
     let r = get(&url, &token).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.total_count(), 6);
+    assert_eq!(r.total_count(), 7);
     let list = r.body.as_array().unwrap();
     assert_eq!(list[0]["Action"], "user.created");
-    let targets: Vec<&str> = list[1..]
+    assert_eq!(list[6]["Action"], "tenant.created");
+    let targets: Vec<&str> = list[1..6]
         .iter()
         .map(|e| e["TargetId"].as_str().unwrap())
         .collect();
@@ -328,7 +338,7 @@ async fn the_api_pages_filters_and_lists_newest_first_for_administrators_only() 
 
     // Paging.
     let r = get(&format!("{url}?skip=2&count=2"), &token).await;
-    assert_eq!(r.total_count(), 6);
+    assert_eq!(r.total_count(), 7);
     let page: Vec<&str> = r
         .body
         .as_array()
@@ -380,7 +390,9 @@ async fn the_api_pages_filters_and_lists_newest_first_for_administrators_only() 
         &other_token,
     )
     .await;
-    assert_eq!((r.status, r.total_count()), (200, 0), "{}", r.text);
+    // The other tenant sees only its own (its bootstrap).
+    assert_eq!((r.status, r.total_count()), (200, 1), "{}", r.text);
+    assert_eq!(r.body[0]["TenantId"], other.as_str());
     let r = call(http().get(&url)).await;
     assert_eq!(r.status, 401);
 }
@@ -724,4 +736,191 @@ async fn portal_changes_are_recorded_and_the_audit_page_lists_and_filters_them()
         ],
     )
     .await;
+}
+
+/// Runs the built binary against the test server's database and key directory; returns
+/// (exit code, stdout, stderr).
+async fn cli(server: &TestServer, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let config = &server.ctx.config;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
+    cmd.current_dir(std::env::temp_dir())
+        .env_remove("PORTCULLIS_CONFIG")
+        .env("RUST_LOG", "warn")
+        .arg("--database-url")
+        .arg(&config.database_url)
+        .arg("--keys-dir")
+        .arg(&config.keys_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("run portcullis");
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn command_line_changes_are_recorded_with_the_cli_actor() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let tenant = server.admin.tenant_id.clone();
+    let mut t = Trail::new(&server, &token, "cli").await;
+
+    // `user add`: one event in the tenant, by `cli`, with no address or request.
+    let password = "the operator's chosen password";
+    let (code, out, err) = cli(
+        &server,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            &tenant,
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        password,
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let user: Value = serde_json::from_str(&out).unwrap();
+    let list = events(&server, &token).await;
+    assert_eq!(list.len(), t.seen + 1, "{list:#?}");
+    t.seen += 1;
+    let e = &list[0];
+    assert_eq!(
+        (&e["Action"], &e["Actor"]),
+        (&json!("user.created"), &json!("cli"))
+    );
+    assert_eq!(e["TargetId"], user["Id"]);
+    assert_eq!(
+        (&e["ClientAddress"], &e["RequestId"]),
+        (&Value::Null, &Value::Null)
+    );
+    // A refused command writes nothing.
+    let (code, _, _) = cli(
+        &server,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            &tenant,
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        password,
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert_eq!(events(&server, &token).await.len(), t.seen);
+
+    // `tenant create`: the new tenant's event, not this tenant's.
+    let (code, out, err) = cli(&server, &["tenant", "create", "--name", "Second"], "").await;
+    assert_eq!(code, 0, "{err}");
+    let second: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(events(&server, &token).await.len(), t.seen);
+    let all = all_events(&server).await;
+    let created = all.last().unwrap();
+    assert_eq!(created.event.action.as_str(), "tenant.created");
+    assert_eq!(created.event.actor, "cli");
+    assert_eq!(
+        created.event.tenant_id.as_ref().map(|t| t.as_str()),
+        second["Id"].as_str()
+    );
+
+    // `keys rotate` / `keys retire`: server-wide events (no tenant), shown by no tenant's API.
+    let (code, out, err) = cli(&server, &["keys", "rotate", "--alg", "ES256"], "").await;
+    assert_eq!(code, 0, "{err}");
+    let rotated: Value = serde_json::from_str(&out).unwrap();
+    let kid = rotated[0]["kid"].as_str().unwrap().to_owned();
+    let (code, _, err) = cli(&server, &["keys", "retire", &kid], "").await;
+    assert_eq!(code, 0, "{err}");
+    let all = all_events(&server).await;
+    let keys: Vec<(&str, Option<&str>, &str)> = all
+        .iter()
+        .filter(|r| r.event.tenant_id.is_none())
+        .map(|r| {
+            (
+                r.event.action.as_str(),
+                r.event.target_id.as_deref(),
+                r.event.actor.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("key.rotated", Some(kid.as_str()), "cli"),
+            ("key.retired", Some(kid.as_str()), "cli")
+        ]
+    );
+    assert_eq!(events(&server, &token).await.len(), t.seen);
+    assert_no_secret_in_any_event(&server, &[token, password.to_owned()]).await;
+}
+
+#[tokio::test]
+async fn events_past_the_retention_are_purged_in_batches() {
+    use portcullis::domain::audit::{AuditAction, AuditEvent};
+    use portcullis::domain::TenantId;
+    let server = TestServer::spawn().await;
+    let ctx = server.ctx.clone();
+    let days = ctx.config.audit_retention_days;
+    let now = ctx.now();
+    let tenant = TenantId::parse(&server.admin.tenant_id).unwrap();
+    let batch = portcullis::service::upkeep::PURGE_BATCH;
+    let old = batch as usize + 3;
+    let purged = tokio::task::spawn_blocking(move || {
+        ctx.store
+            .write(|c| -> Result<(), portcullis::store::StoreError> {
+                for i in 0..old {
+                    let at = now - days * 86_400 - 1 - i as i64;
+                    let e = AuditEvent::cli(Some(&tenant), AuditAction::RoleCreated, "old", at);
+                    portcullis::store::audit::record(c, &e)?;
+                }
+                let edge = now - days * 86_400;
+                let e = AuditEvent::cli(Some(&tenant), AuditAction::RoleCreated, "edge", edge);
+                portcullis::store::audit::record(c, &e)
+            })
+            .unwrap();
+        let first = portcullis::service::upkeep::purge_expired(&ctx).unwrap();
+        let second = portcullis::service::upkeep::purge_expired(&ctx).unwrap();
+        let third = portcullis::service::upkeep::purge_expired(&ctx).unwrap();
+        (first, second, third)
+    })
+    .await
+    .unwrap();
+    assert_eq!(purged, (batch as usize, 3, 0));
+    let left: Vec<String> = all_events(&server)
+        .await
+        .into_iter()
+        .filter_map(|r| r.event.target_id)
+        .collect();
+    assert_eq!(left, [server.admin.tenant_id.clone(), "edge".to_owned()]);
+    // A day later the edge event goes too.
+    server.clock().advance(86_400);
+    let ctx = server.ctx.clone();
+    let n = tokio::task::spawn_blocking(move || portcullis::service::upkeep::purge_expired(&ctx))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(n >= 1);
+    let left = all_events(&server).await;
+    assert!(left
+        .iter()
+        .all(|r| r.event.target_id.as_deref() != Some("edge")));
 }
