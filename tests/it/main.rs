@@ -3,6 +3,8 @@
 mod api_cors;
 mod architecture;
 mod audit;
+mod audit_security;
+mod audit_witness;
 mod bad_input;
 mod browser;
 mod clients_api;

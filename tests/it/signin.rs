@@ -208,6 +208,9 @@ impl Page {
 }
 
 async fn read(res: reqwest::Response) -> Page {
+    if let Some(location) = res.headers().get("location").and_then(|v| v.to_str().ok()) {
+        crate::audit_witness::saw_location(location);
+    }
     Page {
         status: res.status().as_u16(),
         headers: res.headers().clone(),
@@ -220,6 +223,7 @@ pub(crate) async fn get(b: &reqwest::Client, url: &str) -> Page {
 }
 
 pub(crate) async fn post(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Page {
+    crate::audit_witness::saw_form(form);
     read(b.post(url).form(form).send().await.unwrap()).await
 }
 
