@@ -1,5 +1,5 @@
 //! The audit trail's use cases (SPEC §13.2): reading a tenant's events (Tenant Administrators
-//! only), recording the command line's changes, and the retention purge.
+//! only), recording a caller's change, and the retention (purged by `service::upkeep`).
 //!
 //! Recording a change is ONE call inside the `Store::write` closure of the change itself, so the
 //! event commits or rolls back with it:
@@ -77,22 +77,8 @@ pub fn secret_target(client: &crate::domain::ClientId, secret: crate::domain::Se
     format!("{client}/{secret}")
 }
 
-/// Records a change made on the command line outside any other transaction (signing keys live
-/// in files: their event follows the change).
-pub fn record_cli(
-    ctx: &Context,
-    tenant: Option<&TenantId>,
-    action: AuditAction,
-    target: &str,
-) -> ServiceResult<()> {
-    let event = AuditEvent::cli(tenant, action, target, ctx.now());
-    ctx.store
-        .write(|conn| Ok(store::audit::record(conn, &event)?))
-}
-
-/// Deletes up to `batch` events older than the retention (`audit_retention_days`).
-pub fn purge(ctx: &Context, batch: i64) -> ServiceResult<usize> {
-    let before = ctx.now() - ctx.config.audit_retention_days.saturating_mul(86_400);
-    ctx.store
-        .write(|conn| Ok(store::audit::purge(conn, before, batch)?))
+/// The oldest time an event is kept (`audit_retention_days` back); `service::upkeep` purges
+/// what is older.
+pub fn retained_since(ctx: &Context) -> crate::clock::UnixTime {
+    ctx.now() - ctx.config.audit_retention_days.saturating_mul(86_400)
 }
