@@ -7,6 +7,8 @@ use crate::clock::UnixTime;
 
 /// The actor of events written by the command line.
 pub const CLI_ACTOR: &str = "cli";
+/// The actor of what the server does by itself (automatic key rotation and upkeep).
+pub const SERVER_ACTOR: &str = "server";
 /// The actor of security events whose person is not known (a sign-in for an unknown e-mail).
 /// CAUTION: the typed e-mail is never the actor: people type passwords into the e-mail field.
 pub const ANONYMOUS_ACTOR: &str = "anonymous";
@@ -66,6 +68,8 @@ actions! {
     UserProvisioned = "user.provisioned",
     KeyRotated = "key.rotated",
     KeyRetired = "key.retired",
+    /// Reserved for the server's own key upkeep (retired keys deleted; actor [`SERVER_ACTOR`]).
+    KeyPurged = "key.purged",
     SigninSucceeded = "signin.succeeded",
     SigninFailed = "signin.failed",
     SigninThrottled = "signin.throttled",
