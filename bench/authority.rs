@@ -62,6 +62,7 @@ fn run() -> Result<(), String> {
         user_id: None,
         role_type_ids: Vec::new(),
         token_id: "bench-jti".to_owned(),
+        origin: Default::default(),
     };
     let time = |label: &str, work: &dyn Fn() -> Result<(), ServiceError>| -> Result<(), String> {
         for _ in 0..1_000 {

@@ -8,6 +8,7 @@ use crate::config::KeysStore;
 use crate::crypto::keys::{KeyStore, SigningAlg};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::CryptoError;
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::service::keys::{KeySource, KeysError, ROTATION_DELAY};
 use crate::service::{self, Context, ServiceError};
 use serde::Serialize;
@@ -145,12 +146,30 @@ pub fn keys_list(source: &KeySource, now: i64) -> ExitCode {
     }
 }
 
+/// Records a server-wide change of the command line (signing keys: no tenant) in the audit
+/// trail (SPEC §13.2). The keys live in files, so the event follows the change; when the database
+/// cannot take it, the change stands and stderr says so.
+pub fn record_server_event(config: &Config, action: AuditAction, target: &str, now: i64) {
+    let event = AuditEvent::cli(None, action, target, now);
+    let written = crate::store::Store::open(&config.database_url, 1)
+        .and_then(|store| store.write(|conn| crate::store::audit::record(conn, &event)));
+    if let Err(e) = written {
+        eprintln!(
+            "portcullis: the audit event {} was not written: {e}",
+            action.as_str()
+        );
+    }
+}
+
 /// `keys rotate`.
-pub fn keys_rotate(source: &KeySource, algs: &[SigningAlg], now: i64) -> ExitCode {
+pub fn keys_rotate(config: &Config, source: &KeySource, algs: &[SigningAlg], now: i64) -> ExitCode {
     let mut added = Vec::new();
     for alg in algs {
         match source.rotate(*alg, now, ROTATION_DELAY) {
-            Ok(info) => added.push(info),
+            Ok(info) => {
+                record_server_event(config, AuditAction::KeyRotated, &info.kid, now);
+                added.push(info)
+            }
             Err(e) => return keys_failure(&e),
         }
     }
@@ -161,9 +180,10 @@ pub fn keys_rotate(source: &KeySource, algs: &[SigningAlg], now: i64) -> ExitCod
 }
 
 /// `keys retire KID`.
-pub fn keys_retire(source: &KeySource, kid: &str, now: i64) -> ExitCode {
+pub fn keys_retire(config: &Config, source: &KeySource, kid: &str, now: i64) -> ExitCode {
     match source.retire(kid, now) {
         Ok(promoted) => {
+            record_server_event(config, AuditAction::KeyRetired, kid, now);
             if let Some(p) = promoted {
                 eprintln!("portcullis: key {p} was promoted and signs from now on");
             }

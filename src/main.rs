@@ -196,9 +196,9 @@ fn main() -> ExitCode {
                         },
                         None => commands::configured_algs(&config),
                     };
-                    commands::keys_rotate(&store, &algs, now)
+                    commands::keys_rotate(&config, &store, &algs, now)
                 }
-                KeysCommand::Retire { kid } => commands::keys_retire(&store, &kid, now),
+                KeysCommand::Retire { kid } => commands::keys_retire(&config, &store, &kid, now),
                 KeysCommand::Import => commands::keys_import(&config, &store, now),
             }
         }

@@ -17,6 +17,8 @@ pub struct Caller {
     pub role_type_ids: Vec<String>,
     /// The token's `jti`, checked against the revocation list.
     pub token_id: String,
+    /// Where the call came from (set by the HTTP layer; for the audit trail).
+    pub origin: super::audit::Origin,
 }
 
 /// What a caller is *now*, read from the database in the unit of work of each management call

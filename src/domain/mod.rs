@@ -1,6 +1,7 @@
 //! Plain domain types: identifiers, tenants, roles, users, clients, secrets and the caller of the
 //! management API. No I/O and no framework types live here.
 
+pub mod audit;
 pub mod caller;
 pub mod client;
 pub mod grant;

@@ -8,6 +8,14 @@ use actix_web::HttpRequest;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
+/// Where `req` comes from, for the audit trail: its client address and its request id.
+pub fn origin(req: &HttpRequest, trusted: &[IpNet]) -> crate::domain::audit::Origin {
+    crate::domain::audit::Origin {
+        client_address: Some(client_ip(req, trusted)).filter(|a| !a.is_empty()),
+        request_id: Some(super::request_id::current()),
+    }
+}
+
 /// The client address of `req` given the trusted proxies.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip()) else {

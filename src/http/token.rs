@@ -13,8 +13,9 @@ pub async fn token(
     payload: web::Payload,
 ) -> HttpResponse {
     let metrics = state.metrics.clone();
+    let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
     let exchange_counted = move |ctx: &_, authorization: Option<&str>, body: &[u8]| {
-        let result = exchange(ctx, authorization, body);
+        let result = exchange(ctx, authorization, body, &from);
         if result.is_ok() {
             metrics.token_issued();
         } else {

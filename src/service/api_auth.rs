@@ -30,5 +30,6 @@ pub fn caller_from_bearer(ctx: &Context, token: &str) -> ServiceResult<Caller> {
         user_id,
         role_type_ids: claims.role_type,
         token_id: claims.jti,
+        origin: Default::default(),
     })
 }

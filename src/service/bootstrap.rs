@@ -6,6 +6,7 @@ use super::secrets::create_secret_row;
 use super::users::{create_user_rows, UserInput};
 use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::secrets::{hash_password, random_token};
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::client::limits;
 use crate::domain::{BuiltinRole, Client, ClientId, ClientKind, TenantId};
 use crate::store;
@@ -54,6 +55,13 @@ pub fn bootstrap(
         }
         let tenant =
             super::tenants::create_tenant_rows(conn, TenantId::generate(), tenant_name, now)?;
+        let event = AuditEvent::cli(
+            Some(&tenant.id),
+            AuditAction::TenantCreated,
+            tenant.id.as_str(),
+            now,
+        );
+        store::audit::record(conn, &event)?;
         let roles = store::roles::list(conn, &tenant.id)?;
         let role = |b: BuiltinRole| {
             roles

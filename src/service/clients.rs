@@ -4,6 +4,7 @@
 use super::secrets::{create_secret_row, NewSecret};
 use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
+use crate::domain::audit::AuditAction;
 use crate::domain::client::limits;
 use crate::domain::{Caller, Client, ClientId, ClientKind, ListQuery, Page, Role, TenantId};
 use crate::store;
@@ -208,6 +209,7 @@ pub fn create(
         validate::optional_text("SecretDescription", input.secret_description.as_deref())?;
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientCreated, id.as_str())?;
         let tenant_roles = store::roles::list(conn, tenant)?;
         let mut client = Client {
             id: id.clone(),
@@ -319,6 +321,7 @@ pub fn update(
             store::refresh::delete_for_client(conn, &client.id)?;
         }
         store::clients::update(conn, &client)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientUpdated, id.as_str())?;
         Ok(client)
     })
 }
@@ -335,6 +338,7 @@ pub fn delete(
         authorize(conn, caller, tenant, Rule::Admin)?;
         store::clients::get(conn, tenant, kind, id)?.ok_or_else(|| not_found(kind))?;
         store::clients::delete(conn, id)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientDeleted, id.as_str())?;
         Ok(())
     })
 }
@@ -373,6 +377,7 @@ pub fn set_roles(
         let all = store::roles::list(conn, tenant)?;
         client.role_ids = validate::role_ids(&all, role_ids)?;
         store::clients::update(conn, &client)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientRolesSet, id.as_str())?;
         Ok(all
             .into_iter()
             .filter(|r| client.role_ids.contains(&r.id))

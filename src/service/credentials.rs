@@ -11,6 +11,7 @@
 use super::sessions::start_session;
 use super::{Context, ServiceResult};
 use crate::clock::UnixTime;
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome, ANONYMOUS_ACTOR};
 use crate::domain::TenantId;
 use crate::store;
 
@@ -73,8 +74,14 @@ enum Admission {
 /// Counts the attempt against every key in ONE transaction, before the password is checked, so
 /// N parallel guesses count as N. CAUTION: each count is an atomic upsert that keeps the row
 /// locked (PostgreSQL) or the database write-locked (SQLite) until commit, so reading and setting
-/// `blocked_until` after it cannot interleave with another attempt on the same key.
-fn admit(ctx: &Context, keys: &Keys, now: UnixTime) -> ServiceResult<Admission> {
+/// `blocked_until` after it cannot interleave with another attempt on the same key. A refused
+/// attempt records `throttled` in the same transaction.
+fn admit(
+    ctx: &Context,
+    keys: &Keys,
+    throttled: &AuditEvent,
+    now: UnixTime,
+) -> ServiceResult<Admission> {
     ctx.store.write(|conn| {
         let mut wait = 0;
         for key in [&keys.address, &keys.account_at_address] {
@@ -90,6 +97,7 @@ fn admit(ctx: &Context, keys: &Keys, now: UnixTime) -> ServiceResult<Admission> 
         let (account_attempts, _) =
             store::grants::count_attempt(conn, &keys.account, now, MAX_BACKOFF)?;
         Ok(if wait > 0 {
+            store::audit::record(conn, throttled)?;
             Admission::Wait { seconds: wait }
         } else {
             Admission::Check {
@@ -106,12 +114,25 @@ pub(crate) fn check_password(
     tenant: &TenantId,
     username: &str,
     password: &str,
-    client_ip: &str,
+    origin: &Origin,
     old_cookie: Option<&str>,
 ) -> ServiceResult<PasswordCheck> {
     let now = ctx.now();
-    let keys = Keys::new(tenant, username, client_ip);
-    let slow_down = match admit(ctx, &keys, now)? {
+    let keys = Keys::new(
+        tenant,
+        username,
+        origin.client_address.as_deref().unwrap_or(""),
+    );
+    // CAUTION: the typed e-mail never goes into an event (people type passwords there).
+    let event = |actor: &str, action, outcome| {
+        AuditEvent::security(tenant, actor, action, outcome, origin, now)
+    };
+    let throttled = event(
+        ANONYMOUS_ACTOR,
+        AuditAction::SigninThrottled,
+        Outcome::Failure,
+    );
+    let slow_down = match admit(ctx, &keys, &throttled, now)? {
         // A throttled attempt costs no argon2: the answer says only when to try again.
         Admission::Wait { seconds } => {
             return Ok(PasswordCheck::Refused {
@@ -135,6 +156,17 @@ pub(crate) fn check_password(
         }
     };
     let Some(user) = user else {
+        let failed = match &found {
+            Some((known, _)) => event(
+                known.id.as_str(),
+                AuditAction::SigninFailed,
+                Outcome::Failure,
+            )
+            .on(known.id.as_str()),
+            None => event(ANONYMOUS_ACTOR, AuditAction::SigninFailed, Outcome::Failure),
+        };
+        ctx.store
+            .write(|conn| store::audit::record(conn, &failed))?;
         return Ok(PasswordCheck::Refused {
             message: INVALID_LOGIN.to_owned(),
             slow_down,
@@ -147,6 +179,11 @@ pub(crate) fn check_password(
         store::grants::clear_throttle(conn, &keys.account_at_address)?;
         store::grants::forgive_attempt(conn, &keys.address)?;
         let (_, cookie) = start_session(ctx, conn, old_cookie, tenant, &user.id, now)?;
+        let id = user.id.as_str();
+        store::audit::record(
+            conn,
+            &event(id, AuditAction::SigninSucceeded, Outcome::Success).on(id),
+        )?;
         Ok(PasswordCheck::SignedIn { cookie })
     })
 }

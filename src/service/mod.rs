@@ -3,6 +3,7 @@
 //! synchronous: the HTTP layer runs each one as a single blocking unit of work.
 
 pub mod api_auth;
+pub mod audit;
 pub mod bootstrap;
 pub mod clients;
 pub mod cors;

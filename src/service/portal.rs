@@ -6,6 +6,7 @@
 
 use super::credentials::{check_password, PasswordCheck};
 use super::{sessions, validate, Context, ServiceError, ServiceResult};
+use crate::domain::audit::Origin;
 use crate::domain::caller::Access;
 use crate::domain::{Caller, TenantId};
 use crate::store;
@@ -34,7 +35,7 @@ pub fn portal_login(
     ctx: &Context,
     email: &str,
     password: &str,
-    client_ip: &str,
+    origin: &Origin,
     old_cookie: Option<&str>,
     tenant_hint: Option<&str>,
 ) -> ServiceResult<PortalLogin> {
@@ -50,7 +51,7 @@ pub fn portal_login(
         _ => TenantId::from_stored(NO_TENANT.to_owned()),
     };
     Ok(
-        match check_password(ctx, &tenant, email, password, client_ip, old_cookie)? {
+        match check_password(ctx, &tenant, email, password, origin, old_cookie)? {
             PasswordCheck::SignedIn { cookie } => PortalLogin::SignedIn { cookie },
             PasswordCheck::Refused { message, slow_down } => {
                 PortalLogin::Retry { message, slow_down }
@@ -88,6 +89,7 @@ pub fn portal_user(ctx: &Context, cookie: Option<&str>) -> ServiceResult<Option<
             user_id: Some(user.id.clone()),
             role_type_ids,
             token_id: PORTAL_TOKEN_ID.to_owned(),
+            origin: Default::default(),
         };
         let is_admin = caller.may(&session.tenant_id, Access::TenantAdministrator);
         Ok(Some(PortalUser {

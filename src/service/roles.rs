@@ -3,6 +3,7 @@
 
 use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
+use crate::domain::audit::AuditAction;
 use crate::domain::{Caller, Client, ListQuery, Page, Role, RoleId, TenantId, User};
 use crate::store;
 use serde::Deserialize;
@@ -100,6 +101,13 @@ pub fn create(
             created: now,
         };
         store::roles::insert(conn, &role)?;
+        super::audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::RoleCreated,
+            role.id.as_str(),
+        )?;
         Ok(role)
     })
 }
@@ -142,6 +150,13 @@ pub fn update(
                 validate::optional_text("Description", input.description.as_deref())?;
         }
         store::roles::update(conn, &role)?;
+        super::audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::RoleUpdated,
+            role.id.as_str(),
+        )?;
         Ok(role)
     })
 }
@@ -155,6 +170,7 @@ pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &RoleId) ->
             return Err(builtin_refused());
         }
         store::roles::delete(conn, id)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::RoleDeleted, id.as_str())?;
         Ok(())
     })
 }

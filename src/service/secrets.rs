@@ -6,6 +6,7 @@ use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::ClientSecretValue;
+use crate::domain::audit::AuditAction;
 use crate::domain::client::limits;
 use crate::domain::{Caller, ClientId, ClientKind, ClientSecret, SecretId, TenantId};
 use crate::store::{self, DbConn};
@@ -139,7 +140,10 @@ pub fn create(
     let description = validate::optional_text("Description", input.description.as_deref())?;
     ctx.store.write(|conn| {
         open_client(conn, caller, tenant, kind, client, false)?;
-        create_secret_row(conn, client, description, expiration, now)
+        let new = create_secret_row(conn, client, description, expiration, now)?;
+        let target = super::audit::secret_target(client, new.secret.id);
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientSecretCreated, &target)?;
+        Ok(new)
     })
 }
 
@@ -175,6 +179,8 @@ pub fn update(
             (Some(false), None) => None,
         };
         store::client_secrets::update_secret(conn, &secret)?;
+        let target = super::audit::secret_target(client, id);
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientSecretUpdated, &target)?;
         Ok(secret)
     })
 }
@@ -192,6 +198,8 @@ pub fn delete(
         open_client(conn, caller, tenant, kind, client, false)?;
         store::client_secrets::get_secret(conn, client, id)?.ok_or_else(secret_not_found)?;
         store::client_secrets::delete_secret(conn, client, id)?;
+        let target = super::audit::secret_target(client, id);
+        super::audit::changed(ctx, conn, caller, AuditAction::ClientSecretDeleted, &target)?;
         Ok(())
     })
 }

@@ -9,6 +9,7 @@ use super::token::issue;
 use super::{Context, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{random_token, sha256_b64url};
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
 use crate::domain::grant::CODE_LIFETIME;
 use crate::domain::{AuthorizationCode, Client, ClientId, Scope, Session};
 use crate::oauth::authorize::{
@@ -323,7 +324,7 @@ pub fn login(
     request: &str,
     username: &str,
     password: &str,
-    client_ip: &str,
+    origin: &Origin,
     old_cookie: Option<&str>,
 ) -> ServiceResult<LoginOutcome> {
     let params = match FormParams::parse(request.as_bytes()) {
@@ -351,7 +352,7 @@ pub fn login(
         &client.tenant_id,
         username,
         password,
-        client_ip,
+        origin,
         old_cookie,
     )? {
         PasswordCheck::SignedIn { cookie } => Ok(LoginOutcome::SignedIn {
@@ -374,6 +375,7 @@ pub fn consent(
     allow: bool,
     remember: bool,
     cookie: Option<&str>,
+    origin: &Origin,
 ) -> ServiceResult<AuthorizeOutcome> {
     let params = match FormParams::parse(request.as_bytes()) {
         Ok(p) => p,
@@ -392,6 +394,7 @@ pub fn consent(
                 request: request.to_owned(),
             });
         };
+        store::audit::record(conn, &consent_event(&session, &client, allow, origin, now))?;
         if !allow {
             let e = OAuthError::new(ErrorCode::AccessDenied, "the user denied the request");
             return Ok(AuthorizeOutcome::Respond(respond_error(
@@ -407,4 +410,21 @@ pub fn consent(
             ctx, conn, &client, &req, &session, now,
         )?))
     })
+}
+
+/// The event of a decision on the consent page: the user allowed (or denied) the client.
+fn consent_event(
+    session: &Session,
+    client: &Client,
+    allow: bool,
+    origin: &Origin,
+    now: UnixTime,
+) -> AuditEvent {
+    let (action, outcome) = match allow {
+        true => (AuditAction::ConsentGiven, Outcome::Success),
+        false => (AuditAction::ConsentDenied, Outcome::Failure),
+    };
+    let user = session.user_id.as_str();
+    AuditEvent::security(&session.tenant_id, user, action, outcome, origin, now)
+        .on(client.id.as_str())
 }

@@ -2,6 +2,7 @@
 
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::tenant::TENANT_STATE_ACTIVE;
 use crate::domain::{BuiltinRole, Caller, Role, RoleId, Tenant, TenantId};
 use crate::store::{self, DbConn};
@@ -60,8 +61,17 @@ pub(crate) fn create_tenant_rows(
 /// `tenant create` on the command line.
 pub fn create(ctx: &Context, name: &str, id: Option<TenantId>) -> ServiceResult<Tenant> {
     let now = ctx.now();
-    ctx.store
-        .write(|conn| create_tenant_rows(conn, id.unwrap_or_else(TenantId::generate), name, now))
+    ctx.store.write(|conn| {
+        let tenant = create_tenant_rows(conn, id.unwrap_or_else(TenantId::generate), name, now)?;
+        let event = AuditEvent::cli(
+            Some(&tenant.id),
+            AuditAction::TenantCreated,
+            tenant.id.as_str(),
+            now,
+        );
+        store::audit::record(conn, &event)?;
+        Ok(tenant)
+    })
 }
 
 /// GET (TM).
@@ -106,6 +116,7 @@ pub fn update(
         }
         t.last_updated = now;
         store::tenants::update(conn, &t)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::TenantUpdated, t.id.as_str())?;
         Ok(t)
     })
 }

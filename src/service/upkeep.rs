@@ -1,6 +1,6 @@
-//! Clean-up of expired grant artefacts (codes, sessions, revoked-token entries, throttle rows, and
-//! invitations two weeks past expiry) in small batches, so no lock is held long enough to stall
-//! the token endpoint (SPEC §9).
+//! Clean-up of expired grant artefacts (codes, sessions, revoked-token entries, throttle rows,
+//! invitations two weeks past expiry) and of audit events past their retention, in small batches,
+//! so no lock is held long enough to stall the token endpoint (SPEC §9).
 
 use super::{Context, ServiceResult};
 use crate::store;
@@ -25,6 +25,7 @@ pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
             now - crate::domain::invitation::PURGE_AFTER_SECONDS,
             PURGE_BATCH,
         )?;
-        Ok(grants + refresh + invitations)
+        let audit = store::audit::purge(conn, super::audit::retained_since(ctx), PURGE_BATCH)?;
+        Ok(grants + refresh + invitations + audit)
     })
 }

@@ -4,6 +4,7 @@
 use super::clients::Listing;
 use super::validate;
 use super::{authorize, Context, Rule, ServiceError, ServiceResult};
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::user::{LOCAL_IDENTITY_PROVIDER_ID, MIN_PASSWORD_LENGTH};
 use crate::domain::{BuiltinRole, Caller, ListQuery, Role, RoleId, TenantId, User, UserId};
 use crate::store::{self, DbConn};
@@ -216,7 +217,15 @@ pub fn create(
     let now = ctx.now();
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
-        create_user_rows(conn, tenant, &input, hash.as_deref(), now)
+        let user = create_user_rows(conn, tenant, &input, hash.as_deref(), now)?;
+        super::audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::UserCreated,
+            user.id.as_str(),
+        )?;
+        Ok(user)
     })
 }
 
@@ -252,7 +261,15 @@ pub fn create_local(
             role_ids: Some(role_ids),
             ..input
         };
-        create_user_rows(conn, tenant, &input, hash.as_deref(), now)
+        let user = create_user_rows(conn, tenant, &input, hash.as_deref(), now)?;
+        let event = AuditEvent::cli(
+            Some(tenant),
+            AuditAction::UserCreated,
+            user.id.as_str(),
+            now,
+        );
+        store::audit::record(conn, &event)?;
+        Ok(user)
     })
 }
 
@@ -347,6 +364,7 @@ pub fn update(
         }
         user.last_updated = now;
         store::users::update(conn, &user, hash.as_deref())?;
+        super::audit::changed(ctx, conn, caller, AuditAction::UserUpdated, id.as_str())?;
         Ok(user)
     })
 }
@@ -363,6 +381,7 @@ pub fn delete(ctx: &Context, caller: &Caller, tenant: &TenantId, id: &UserId) ->
         authorize(conn, caller, tenant, Rule::Admin)?;
         store::users::get(conn, tenant, id)?.ok_or_else(not_found)?;
         store::users::delete(conn, id)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::UserDeleted, id.as_str())?;
         Ok(())
     })
 }
@@ -401,6 +420,7 @@ pub fn set_roles(
         user.last_updated = now;
         store::users::set_roles(conn, &user.id, &user.role_ids)?;
         store::users::update(conn, &user, None)?;
+        super::audit::changed(ctx, conn, caller, AuditAction::UserRolesSet, id.as_str())?;
         Ok(all
             .into_iter()
             .filter(|r| user.role_ids.contains(&r.id))

@@ -3,6 +3,7 @@
 //! `&mut DbConn` and return domain types; a service runs them inside one [`Store::read`] or
 //! [`Store::write`] unit of work.
 
+pub mod audit;
 pub mod client_secrets;
 pub mod clients;
 mod connection;

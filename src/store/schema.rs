@@ -203,6 +203,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> BigInt,
+        tenant_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        target_id -> Nullable<Text>,
+        outcome -> Text,
+        client_address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::table! {
     signing_keys (kid) {
@@ -248,4 +262,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     invitations,
     signing_keys,
+    audit_events,
 );

@@ -148,6 +148,8 @@ impl TestServer {
             .as_secs() as i64;
         let ctx = app::build_context(config, Clock::fixed(now)).expect("context");
         let admin = bootstrap(&ctx, "Default", "admin@localhost").expect("bootstrap");
+        crate::audit_witness::saw(&admin.admin_client_secret);
+        crate::audit_witness::saw(&admin.admin_password);
         let state = app::app_state(ctx.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -201,6 +203,8 @@ impl TestServer {
         secret: &str,
         form: &[(&str, &str)],
     ) -> Reply {
+        crate::audit_witness::saw(secret);
+        crate::audit_witness::saw_form(form);
         call(
             http()
                 .post(self.token_url())
@@ -213,6 +217,7 @@ impl TestServer {
     /// A token request without client_secret_basic: client_secret_post, a public client, or no
     /// client authentication at all.
     pub async fn token_form(&self, form: &[(&str, &str)]) -> Reply {
+        crate::audit_witness::saw_form(form);
         call(http().post(self.token_url()).form(form)).await
     }
 
@@ -285,6 +290,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         // Sends the stop command at once; the returned future only waits for completion.
         drop(self.handle.stop(false));
+        crate::audit_witness::check_no_secret(&self.ctx);
         drop_database(&self.pg_schema);
     }
 }
@@ -391,6 +397,7 @@ pub async fn call(req: reqwest::RequestBuilder) -> Reply {
     } else {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     };
+    crate::audit_witness::saw_json(&body);
     Reply {
         status,
         headers,
@@ -403,6 +410,7 @@ pub async fn call(req: reqwest::RequestBuilder) -> Reply {
 async fn send(method: Method, url: &str, token: &str, body: Option<&Value>) -> Reply {
     let mut req = http().request(method, url).bearer_auth(token);
     if let Some(b) = body {
+        crate::audit_witness::saw_json(b);
         req = req.json(b);
     }
     call(req).await

@@ -2,6 +2,9 @@
 
 mod api_cors;
 mod architecture;
+mod audit;
+mod audit_security;
+mod audit_witness;
 mod bad_input;
 mod browser;
 mod clients_api;

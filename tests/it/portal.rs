@@ -68,7 +68,12 @@ async fn sign_in_from(
 }
 
 /// Signs in through the identity login page, starting from the Clients page.
-async fn sign_in(server: &TestServer, b: &reqwest::Client, email: &str, password: &str) -> Page {
+pub(crate) async fn sign_in(
+    server: &TestServer,
+    b: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> Page {
     sign_in_from(server, b, "/portal/clients", email, password).await
 }
 

@@ -212,6 +212,46 @@ async fn edit_roles(c: Client, s: Scenario, client_id: String, user_id: String) 
     assert_eq!(stored["RoleIds"].as_array().map(Vec::len), Some(2));
 
     edit_and_delete_a_custom_role(&c, &s).await;
+    audit_lists_the_changes(&c).await;
+}
+
+/// Menu → Security → Audit: the changes just made, newest first; the Action select narrows the
+/// list to one action (SPEC §11, §13.2).
+async fn audit_lists_the_changes(c: &Client) {
+    let actions = || async {
+        let v = c
+            .execute(
+                "return Array.from(document.querySelectorAll('tbody td:nth-child(2)'))
+                        .map((td) => td.innerText.trim());",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
+    };
+    open_section(c, "Audit").await;
+    let all = actions().await;
+    assert_eq!(
+        all.first().map(String::as_str),
+        Some("role.deleted"),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|a| a == "client.created"), "{all:?}");
+    let select = wait_named(c, None, Role::Field, "Action").await;
+    select.select_by_label("client.created").await.unwrap();
+    let deadline = Instant::now() + STEP;
+    loop {
+        let shown = actions().await;
+        if !shown.is_empty() && shown.iter().all(|a| a == "client.created") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Action filter did not apply: {shown:?}; {}",
+            where_we_are(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
 }
 
 /// Roles: a built-in role offers no Edit or Delete; a custom one is renamed and deleted.

@@ -19,15 +19,15 @@ const APP: &str = "https://app.example.com";
 const CLIENT_NAME: &str = "Trend <Viewer>";
 
 /// A test server with one authorization-code client.
-struct Fixture {
-    server: TestServer,
-    client_id: String,
+pub(crate) struct Fixture {
+    pub(crate) server: TestServer,
+    pub(crate) client_id: String,
     redirect_uri: String,
-    password: String,
+    pub(crate) password: String,
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
+    pub(crate) async fn new() -> Fixture {
         let server = TestServer::spawn().await;
         let res = http()
             .post(server.api("/AuthorizationCodeClients"))
@@ -55,13 +55,13 @@ impl Fixture {
         }
     }
 
-    fn email(&self) -> &str {
+    pub(crate) fn email(&self) -> &str {
         &self.server.admin.admin_email
     }
 
     /// An authorization request with PKCE (S256); `extra` adds or replaces parameters (an empty
     /// value removes one).
-    fn authorize_url(&self, pkce: &Pkce, extra: &[(&str, &str)]) -> String {
+    pub(crate) fn authorize_url(&self, pkce: &Pkce, extra: &[(&str, &str)]) -> String {
         let mut params: Vec<(String, String)> = vec![
             ("response_type".into(), "code".into()),
             ("client_id".into(), self.client_id.clone()),
@@ -85,7 +85,7 @@ impl Fixture {
     }
 
     /// Exchanges a code as a public client (client_id only).
-    async fn exchange(&self, code: &str, verifier: &str) -> (u16, Value) {
+    pub(crate) async fn exchange(&self, code: &str, verifier: &str) -> (u16, Value) {
         let res = http()
             .post(self.server.token_url())
             .form(&[
@@ -112,7 +112,7 @@ impl Fixture {
     }
 
     /// Signs in, allows (remembering) and returns the code of the final redirect.
-    async fn code_after_consent(&self, b: &reqwest::Client, pkce: &Pkce) -> String {
+    pub(crate) async fn code_after_consent(&self, b: &reqwest::Client, pkce: &Pkce) -> String {
         let after = self.sign_in(b, pkce).await;
         let consent = get(b, after.location()).await;
         assert_eq!(consent.status, 200, "{}", consent.text);
@@ -208,6 +208,9 @@ impl Page {
 }
 
 async fn read(res: reqwest::Response) -> Page {
+    if let Some(location) = res.headers().get("location").and_then(|v| v.to_str().ok()) {
+        crate::audit_witness::saw_location(location);
+    }
     Page {
         status: res.status().as_u16(),
         headers: res.headers().clone(),
@@ -220,6 +223,7 @@ pub(crate) async fn get(b: &reqwest::Client, url: &str) -> Page {
 }
 
 pub(crate) async fn post(b: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Page {
+    crate::audit_witness::saw_form(form);
     read(b.post(url).form(form).send().await.unwrap()).await
 }
 

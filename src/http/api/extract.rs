@@ -47,7 +47,8 @@ fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {
         .ok_or_else(|| {
             ServiceError::Unauthorized("the Authorization header is not a bearer token".to_owned())
         })?;
-    let caller = api_auth::caller_from_bearer(&state.ctx, &token)?;
+    let mut caller = api_auth::caller_from_bearer(&state.ctx, &token)?;
+    caller.origin = super::super::client_address::origin(req, &state.ctx.config.trusted_proxies);
     if let Some(client) = &caller.client_id {
         // For the CORS middleware: the origins of this client may read the answer.
         req.extensions_mut()

@@ -5,6 +5,7 @@
 //! method and path down: [`route_table`] is that list, and `tests/it/openapi.rs` holds the OpenAPI
 //! description ([`openapi`], served at `/api/v1/openapi.json`) to it both ways.
 
+mod audit;
 mod clients;
 mod extract;
 mod invitations;
@@ -262,6 +263,8 @@ fn tenant_scope(endpoints: &mut Vec<Endpoint>) -> actix_web::Scope {
                 .delete(invitations::delete_of_user)
         })
         .at("/invitations", |r| r.read(invitations::list))
+        // SPEC §13.2.
+        .at("/auditevents", |r| r.read(audit::list))
         .at("/invitations/{invitation_id}", |r| {
             r.read(invitations::get_by_id)
                 .put(invitations::update_by_id)

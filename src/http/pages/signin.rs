@@ -9,6 +9,7 @@
 
 use super::views::{scope_in_words, web_url, ConsentPage, FormPostPage, Layout, LoginPage};
 use crate::config::Config;
+use crate::domain::audit::Origin;
 use crate::domain::Scope;
 use crate::http::blocking;
 use crate::http::body::{read_body, FORM_BODY_LIMIT};
@@ -22,7 +23,7 @@ use crate::http::browser::form::read_params;
 use crate::http::browser::paths::portal_root;
 use crate::http::browser::response::{html, page, redirect};
 use crate::http::browser::return_url::{self, local_return_url, tenant_choice};
-use crate::http::client_address::client_ip;
+use crate::http::client_address::origin;
 use crate::http::AppState;
 use crate::oauth::authorize::AuthorizationResponse;
 use crate::oauth::form::FormParams;
@@ -225,7 +226,8 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
 struct Credentials {
     username: String,
     password: String,
-    ip: String,
+    /// The client address (the throttling key) and the request id.
+    origin: Origin,
     old_cookie: Option<String>,
 }
 
@@ -234,7 +236,7 @@ impl Credentials {
         Credentials {
             username: params.get("username").unwrap_or("").to_owned(),
             password: params.get("password").unwrap_or("").to_owned(),
-            ip: client_ip(req, &config.trusted_proxies),
+            origin: origin(req, &config.trusted_proxies),
             old_cookie: session_value(req, config),
         }
     }
@@ -284,7 +286,7 @@ async fn authorize_login(
             &r,
             &u,
             &who.password,
-            &who.ip,
+            &who.origin,
             who.old_cookie.as_deref(),
         )
     })
@@ -340,7 +342,7 @@ async fn portal_login(
             &ctx,
             &u,
             &who.password,
-            &who.ip,
+            &who.origin,
             who.old_cookie.as_deref(),
             tenant.as_deref(),
         )
@@ -391,8 +393,11 @@ pub async fn consent(
     let remember = form.get("remember").is_some();
     let request = form.get("request").unwrap_or("").to_owned();
     let cookie = session_value(&req, &state.ctx.config);
+    let from = origin(&req, &state.ctx.config.trusted_proxies);
     let ctx = state.ctx.clone();
-    let outcome =
-        blocking(move || signin::consent(&ctx, &request, allow, remember, cookie.as_deref())).await;
+    let outcome = blocking(move || {
+        signin::consent(&ctx, &request, allow, remember, cookie.as_deref(), &from)
+    })
+    .await;
     authorize_outcome(&state, &req, outcome)
 }

@@ -13,6 +13,7 @@
 //! request (the signed-in user) runs the service call and renders the page; every form carries
 //! the CSRF token.
 
+mod audit_page;
 mod clients;
 mod error;
 mod people;
@@ -99,7 +100,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/roles/delete",
                 role_pages::delete_role_form,
                 role_pages::delete_role,
-            )),
+            ))
+            .route("/audit", web::get().to(audit_page::audit)),
     );
 }
 
@@ -157,7 +159,11 @@ impl<'a> Portal<'a> {
         let found = blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await;
         let fail = |e| PortalError::Service(e, state.ctx.config.clone());
         match found.map_err(fail)? {
-            Some(user) => Ok(Portal { state, req, user }),
+            Some(mut user) => {
+                let trusted = &state.ctx.config.trusted_proxies;
+                user.caller.origin = crate::http::client_address::origin(req, trusted);
+                Ok(Portal { state, req, user })
+            }
             None => Err(sign_in_first(state, req)),
         }
     }

@@ -4,8 +4,9 @@
 
 use super::super::{Context, ServiceError, ServiceResult, Settled};
 use super::issue::{user_token_response, SignIn, TokenResponse};
-use super::{invalid_grant, refresh};
+use super::{invalid_grant, refresh, refused_event};
 use crate::crypto::secrets::sha256_b64url;
+use crate::domain::audit::{AuditAction, Origin};
 use crate::domain::{AuthorizationCode, ClientKind, TokenClient};
 use crate::oauth::form::FormParams;
 use crate::oauth::{pkce, ErrorCode, OAuthError};
@@ -16,6 +17,7 @@ pub(super) fn redeem(
     ctx: &Context,
     client: &TokenClient,
     form: &FormParams,
+    origin: &Origin,
 ) -> ServiceResult<TokenResponse> {
     if client.kind == ClientKind::ClientCredentials {
         return Err(OAuthError::new(
@@ -39,6 +41,8 @@ pub(super) fn redeem(
             }
             if !store::grants::redeem_code(conn, &hash, now)? {
                 revoke_what_it_issued(conn, &hash, now)?;
+                let replayed = refused_event(client, AuditAction::CodeReplayed, origin, now);
+                store::audit::record(conn, &replayed.on(stored.user_id.as_str()))?;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; its tokens are revoked");
                 return refused("the code has already been used");
             }

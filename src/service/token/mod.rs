@@ -20,6 +20,8 @@ use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, OAuthError};
 
 use super::Context;
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
+use crate::domain::TokenClient;
 
 /// A successful answer of an endpoint where the client authenticates (token, revocation,
 /// introspection), with the browser origins of that client (SPEC §7), so the HTTP layer can answer
@@ -52,16 +54,36 @@ impl From<OAuthError> for TokenError {
     }
 }
 
+/// A refusal of the token endpoint worth an audit event (a replayed code, a reused refresh
+/// token), by the authenticated client; written in the `Settled` transaction that revokes.
+pub(crate) fn refused_event(
+    client: &TokenClient,
+    action: AuditAction,
+    origin: &Origin,
+    now: crate::clock::UnixTime,
+) -> AuditEvent {
+    AuditEvent::security(
+        &client.tenant_id,
+        client.id.as_str(),
+        action,
+        Outcome::Failure,
+        origin,
+        now,
+    )
+}
+
 /// `invalid_grant` (RFC 6749 §5.2) with a description.
 pub(crate) fn invalid_grant(description: &str) -> ServiceError {
     OAuthError::new(ErrorCode::InvalidGrant, description).into()
 }
 
-/// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form.
+/// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form,
+/// `origin` where it came from (for the audit events of refusals that revoke).
 pub fn exchange(
     ctx: &Context,
     authorization: Option<&str>,
     body: &[u8],
+    origin: &Origin,
 ) -> Result<ClientAnswer<TokenResponse>, TokenError> {
     let form = FormParams::parse(body)?;
     let presented = presented_client(authorization, &form)?;
@@ -92,8 +114,8 @@ pub fn exchange(
     })?;
     let client = authenticate(ctx, &presented).map_err(fail)?;
     let result = match grant_type.as_str() {
-        "authorization_code" => code::redeem(ctx, &client, &form),
-        "refresh_token" => refresh::refresh(ctx, &client, &form),
+        "authorization_code" => code::redeem(ctx, &client, &form, origin),
+        "refresh_token" => refresh::refresh(ctx, &client, &form, origin),
         _ => client_credentials::grant(ctx, &client, form.get("scope")),
     };
     // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).

@@ -4,10 +4,11 @@
 //! lost response); later, reuse revokes the whole family. The family has an absolute lifetime.
 
 use super::super::{Context, ServiceError, ServiceResult, Settled};
-use super::invalid_grant;
 use super::issue::{user_token_response, SignIn, TokenResponse};
+use super::{invalid_grant, refused_event};
 use crate::crypto::seal;
 use crate::crypto::secrets::{random_token, sha256_b64url};
+use crate::domain::audit::{AuditAction, AuditEvent, Origin};
 use crate::domain::refresh::{RefreshToken, RETRY_GRACE_SECONDS};
 use crate::domain::scope::OFFLINE_ACCESS;
 use crate::domain::{ClientKind, Scope, TokenClient};
@@ -91,6 +92,7 @@ pub(super) fn refresh(
     ctx: &Context,
     client: &TokenClient,
     form: &FormParams,
+    origin: &Origin,
 ) -> ServiceResult<TokenResponse> {
     let presented = form.require("refresh_token")?;
     let hash = sha256_b64url(presented);
@@ -115,7 +117,8 @@ pub(super) fn refresh(
                 Err(e) => return Ok(Settled::Refused(e)),
             };
             if !store::refresh::claim_rotation(conn, &hash, now)? {
-                return replay(conn, &token, presented, now);
+                let reused = refused_event(client, AuditAction::RefreshReuseDetected, origin, now);
+                return replay(conn, &token, presented, &reused, now);
             }
             let Some(user) = store::users::get(conn, &client.tenant_id, &token.user_id)? else {
                 return refused("the user no longer exists");
@@ -142,6 +145,7 @@ fn replay(
     conn: &mut DbConn,
     token: &RefreshToken,
     presented: &str,
+    reused: &AuditEvent,
     now: i64,
 ) -> ServiceResult<Settled<TokenResponse>> {
     // Re-read: the rotation may have been committed by a concurrent request since our first read.
@@ -161,6 +165,7 @@ fn replay(
         }
     }
     let revoked = store::refresh::revoke_family(conn, &token.family_id, now)?;
+    store::audit::record(conn, &reused.clone().on(token.user_id.as_str()))?;
     tracing::warn!(family = %token.family_id, revoked, "refresh token reused after rotation; family revoked");
     Ok(Settled::Refused(invalid_grant(
         "the refresh token has already been used",

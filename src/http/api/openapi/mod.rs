@@ -205,6 +205,7 @@ impl Modify for Shared {
         super::invitations::get_by_id,
         super::invitations::update_by_id,
         super::invitations::delete_by_id,
+        super::audit::list,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&Shared),
@@ -218,6 +219,7 @@ impl Modify for Shared {
         (name = "Roles", description = "Built-in and custom roles (SPEC §3.6)."),
         (name = "Users", description = "Users of the tenant (SPEC §3.6)."),
         (name = "Invitations", description = "Invitations of users, one per user (SPEC §12.3)."),
+        (name = "AuditEvents", description = "Who changed what, and security events (SPEC §13.2)."),
     ),
 )]
 pub struct ApiDoc;
