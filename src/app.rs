@@ -27,12 +27,18 @@ pub enum StartError {
     MasterKey(#[from] crate::crypto::master_key::MasterKeyError),
     #[error("password threads: {0}")]
     Passwords(String),
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// Opens the database (applying migrations) and the key directory.
 pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
     let master = MasterKey::load_or_create(&config.master_key_file)?;
-    let store = Store::open(&config.database_url, 16)?;
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        config.key_rotation_days > 0,
+        option_env!("PORTCULLIS_GIT_COMMIT"),
+    )?);
+    let store = Store::open(&config.database_url, 16)?.with_wait_histogram(metrics.pool_wait());
     store.migrate()?;
     let keys = KeyCache::open(&config.keys_dir, config.access_token_alg, clock.now())?;
     let passwords = PasswordWork::start(PasswordWork::default_limit())
@@ -49,6 +55,7 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
         master: Arc::new(master),
+        metrics,
     })
 }
 
@@ -63,7 +70,6 @@ pub fn app_state(ctx: Context) -> AppState {
     AppState {
         discovery: web::Bytes::from(serde_json::to_vec(&discovery).unwrap_or_default()),
         ctx,
-        metrics: Arc::new(http::ops::Metrics::default()),
     }
 }
 
@@ -79,6 +85,7 @@ pub fn server(
             .app_data(data.clone())
             .wrap(middleware::from_fn(http::retry_after::middleware))
             .wrap(middleware::from_fn(http::request_id::middleware))
+            .wrap(middleware::from_fn(http::request_metrics::middleware))
             .configure(http::routes)
     })
     .listen(listener)?;

@@ -40,6 +40,7 @@ pub(super) fn redeem(
             if !store::grants::redeem_code(conn, &hash, now)? {
                 revoke_what_it_issued(conn, &hash, now)?;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; its tokens are revoked");
+                ctx.metrics.code_replay();
                 return refused("the code has already been used");
             }
             if let Err(e) = check_code(&stored, redirect_uri, form, now) {

@@ -115,7 +115,11 @@ pub(super) fn refresh(
                 Err(e) => return Ok(Settled::Refused(e)),
             };
             if !store::refresh::claim_rotation(conn, &hash, now)? {
-                return replay(conn, &token, presented, now);
+                let answer = replay(conn, &token, presented, now)?;
+                if matches!(answer, Settled::Refused(_)) {
+                    ctx.metrics.refresh_reuse();
+                }
+                return Ok(answer);
             }
             let Some(user) = store::users::get(conn, &client.tenant_id, &token.user_id)? else {
                 return refused("the user no longer exists");
