@@ -8,6 +8,7 @@ mod clients_api;
 mod discovery;
 mod harness;
 mod hybrid;
+mod metrics;
 mod nodes;
 mod people_api;
 mod portal;
