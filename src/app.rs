@@ -29,12 +29,19 @@ pub enum StartError {
     MasterKey(#[from] crate::crypto::master_key::MasterKeyError),
     #[error("password threads: {0}")]
     Passwords(String),
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// Opens the database (applying migrations) and the key directory.
 pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError> {
     let master = MasterKey::load_or_create(&config.master_key_file)?;
-    let store = Store::open_with_wait(&config.database_url, 16, config.database_wait)?;
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        config.key_rotation_days > 0,
+        option_env!("PORTCULLIS_GIT_COMMIT"),
+    )?);
+    let store = Store::open_with_wait(&config.database_url, 16, config.database_wait)?
+        .with_wait_histogram(metrics.pool_wait());
     store.migrate_reporting(|step| {
         tracing::info!(
             migration = step.name,
@@ -60,6 +67,7 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
         master,
+        metrics,
     })
 }
 
@@ -74,7 +82,6 @@ pub fn app_state(ctx: Context) -> AppState {
     AppState {
         discovery: web::Bytes::from(serde_json::to_vec(&discovery).unwrap_or_default()),
         ctx,
-        metrics: Arc::new(http::ops::Metrics::default()),
     }
 }
 
@@ -90,6 +97,7 @@ pub fn server(
             .app_data(data.clone())
             .wrap(middleware::from_fn(http::retry_after::middleware))
             .wrap(middleware::from_fn(http::request_id::middleware))
+            .wrap(middleware::from_fn(http::request_metrics::middleware))
             .configure(http::routes)
     })
     .listen(listener)?;

@@ -22,6 +22,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod oauth;
 pub mod oidc;
 pub mod selftest;

@@ -187,6 +187,16 @@ pub fn as_oauth_error(
     }
 }
 
+/// The OAuth error code [`as_oauth_error`] answers `error` with (for `/metrics`; logs nothing).
+pub fn oauth_code(error: &ServiceError) -> ErrorCode {
+    match error {
+        ServiceError::OAuth(e) => e.code,
+        ServiceError::BadRequest { .. } => ErrorCode::InvalidRequest,
+        ServiceError::Unavailable(_) => ErrorCode::TemporarilyUnavailable,
+        _ => ErrorCode::ServerError,
+    }
+}
+
 /// Renders a token-endpoint style error (also used by revocation and introspection).
 pub fn oauth_json_error(error: &ServiceError, used_basic: bool) -> HttpResponse {
     let descriptions = ServerDescriptions {

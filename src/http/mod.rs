@@ -13,6 +13,7 @@ pub mod pages;
 pub mod portal;
 pub mod protocol;
 pub mod request_id;
+pub mod request_metrics;
 pub mod retry_after;
 pub mod token;
 
@@ -25,7 +26,6 @@ pub struct AppState {
     pub ctx: Context,
     /// The discovery document, serialised once at start.
     pub discovery: web::Bytes,
-    pub metrics: std::sync::Arc<ops::Metrics>,
 }
 
 /// Runs one service call on the blocking pool (diesel and signing are synchronous).

@@ -43,14 +43,9 @@ fn is_form(req: &HttpRequest) -> bool {
 }
 
 /// Reads the form body of a token, revocation or introspection request (RFC 6749 §3.2: form
-/// encoded; size limited). A failure is already rendered as a token-style error.
-async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, HttpResponse> {
-    let refuse = |description: &str| {
-        oauth_json_error(
-            &ServiceError::OAuth(OAuthError::invalid_request(description)),
-            false,
-        )
-    };
+/// encoded; size limited).
+async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, ServiceError> {
+    let refuse = |description: &str| ServiceError::OAuth(OAuthError::invalid_request(description));
     if !is_form(req) {
         return Err(refuse("the body must be application/x-www-form-urlencoded"));
     }
@@ -61,7 +56,8 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Byte
 
 /// Serves an endpoint where the client authenticates (token, revocation, introspection): reads
 /// the form, runs `work` with the `Authorization` header and the body in one blocking unit of
-/// work, and renders its answer with [`client_answer`].
+/// work, and renders its answer with [`client_answer`]. `refused` sees every error answered,
+/// whether the request failed before `work` or in it (the token endpoint counts them).
 pub(super) async fn client_endpoint<T: Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
@@ -69,19 +65,27 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
     work: impl FnOnce(&Context, Option<&str>, &[u8]) -> Result<ClientAnswer<T>, TokenError>
         + Send
         + 'static,
+    refused: impl FnOnce(&ServiceError),
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
 ) -> HttpResponse {
-    let body = match read_form(req, payload).await {
-        Ok(b) => b,
-        Err(res) => return res,
+    let input = match read_form(req, payload).await {
+        Ok(body) => super::authorization(req).map(|a| (body, a)),
+        Err(e) => Err(e),
+    };
+    let (body, authorization) = match input {
+        Ok(input) => input,
+        Err(e) => {
+            refused(&e);
+            return oauth_json_error(&e, false);
+        }
     };
     let origin = cors::request_origin(req);
-    let authorization = match super::authorization(req) {
-        Ok(a) => a,
-        Err(e) => return oauth_json_error(&e, false),
-    };
     let ctx = state.ctx.clone();
     let result = blocking(move || Ok(work(&ctx, authorization.as_deref(), &body))).await;
+    match &result {
+        Ok(Err(TokenError { error, .. })) | Err(error) => refused(error),
+        Ok(Ok(_)) => {}
+    }
     client_answer(result, origin.as_deref(), render)
 }
 
@@ -163,9 +167,14 @@ pub async fn revocation(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    client_endpoint(&state, &req, payload, revoke::revoke, |(), res| {
-        res.finish()
-    })
+    client_endpoint(
+        &state,
+        &req,
+        payload,
+        revoke::revoke,
+        |_| {},
+        |(), res| res.finish(),
+    )
     .await
 }
 
@@ -180,6 +189,7 @@ pub async fn introspect(
         &req,
         payload,
         introspect::introspect,
+        |_| {},
         |answer, res| res.json(answer),
     )
     .await

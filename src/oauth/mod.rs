@@ -9,8 +9,10 @@ pub mod client_auth;
 pub mod client_credentials;
 pub mod error;
 pub mod form;
+pub mod grant_type;
 pub mod pkce;
 #[cfg(test)]
 mod properties;
 
 pub use error::{ErrorCode, OAuthError};
+pub use grant_type::GrantType;

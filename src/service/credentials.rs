@@ -13,6 +13,7 @@ use super::{Context, ServiceResult};
 use crate::clock::UnixTime;
 use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome, ANONYMOUS_ACTOR};
 use crate::domain::TenantId;
+use crate::metrics::{SignInOutcome, Throttle, LOCAL_PROVIDER};
 use crate::store;
 
 /// Attempts per address, and per (account, address), before back-off starts (SPEC §8).
@@ -135,13 +136,16 @@ pub(crate) fn check_password(
     let slow_down = match admit(ctx, &keys, &throttled, now)? {
         // A throttled attempt costs no argon2: the answer says only when to try again.
         Admission::Wait { seconds } => {
+            ctx.metrics.throttled(Throttle::Backoff);
+            ctx.metrics
+                .sign_in(LOCAL_PROVIDER, SignInOutcome::Throttled);
             return Ok(PasswordCheck::Refused {
                 message: match seconds {
                     1 => "Too many failed attempts. Try again in 1 second.".to_owned(),
                     wait => format!("Too many failed attempts. Try again in {wait} seconds."),
                 },
                 slow_down: false,
-            })
+            });
         }
         Admission::Check { slow_down } => slow_down,
     };
@@ -167,12 +171,16 @@ pub(crate) fn check_password(
         };
         ctx.store
             .write(|conn| store::audit::record(conn, &failed))?;
+        if slow_down {
+            ctx.metrics.throttled(Throttle::SlowDown);
+        }
+        ctx.metrics.sign_in(LOCAL_PROVIDER, SignInOutcome::Failure);
         return Ok(PasswordCheck::Refused {
             message: INVALID_LOGIN.to_owned(),
             slow_down,
         });
     };
-    ctx.store.write(|conn| {
+    let signed_in = ctx.store.write(|conn| -> ServiceResult<PasswordCheck> {
         // The attempt was no failure: the account and the pair start afresh; the address keeps
         // its count less this attempt, so one good account cannot reset an address's guesses.
         store::grants::clear_throttle(conn, &keys.account)?;
@@ -185,5 +193,7 @@ pub(crate) fn check_password(
             &event(id, AuditAction::SigninSucceeded, Outcome::Success).on(id),
         )?;
         Ok(PasswordCheck::SignedIn { cookie })
-    })
+    })?;
+    ctx.metrics.sign_in(LOCAL_PROVIDER, SignInOutcome::Success);
+    Ok(signed_in)
 }

@@ -14,6 +14,7 @@ pub mod logout;
 pub mod passwords;
 pub mod portal;
 pub mod roles;
+pub mod scrape;
 pub mod secrets;
 pub mod sessions;
 pub mod signin;
@@ -48,6 +49,8 @@ pub struct Context {
     pub csrf: Arc<crate::crypto::secrets::CsrfKey>,
     /// Seals what is stored but must not be readable from the database alone (SPEC §1.2).
     pub master: Arc<crate::crypto::master_key::MasterKey>,
+    /// Where requests and security events are counted (SPEC §13.1).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Context {

@@ -111,6 +111,17 @@ pub struct Store {
     /// CAUTION: SQLite allows one writer; serialising this process's write transactions avoids the
     /// read-then-write lock upgrade deadlock (SQLITE_BUSY without waiting) between pooled connections.
     sqlite_writer: Arc<Mutex<()>>,
+    /// Where the wait for a connection is observed (`/metrics`), when the server counts it.
+    wait: Option<prometheus::Histogram>,
+}
+
+/// The pool's connections at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolState {
+    /// Handed out to a unit of work.
+    pub in_use: u32,
+    /// Open and waiting in the pool.
+    pub idle: u32,
 }
 
 impl Store {
@@ -142,7 +153,23 @@ impl Store {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            wait: None,
         })
+    }
+
+    /// Observes every wait for a connection in `histogram` (seconds).
+    pub fn with_wait_histogram(mut self, histogram: prometheus::Histogram) -> Store {
+        self.wait = Some(histogram);
+        self
+    }
+
+    /// The pool's connections now (for `/metrics`).
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+        }
     }
 
     /// Which database this store talks to.
@@ -187,9 +214,12 @@ impl Store {
     }
 
     fn conn(&self) -> StoreResult<r2d2::PooledConnection<ConnectionManager>> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        let started = std::time::Instant::now();
+        let conn = self.pool.get();
+        if let Some(wait) = &self.wait {
+            wait.observe(started.elapsed().as_secs_f64());
+        }
+        conn.map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs `work` on one pooled connection without a transaction (single reads).

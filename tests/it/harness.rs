@@ -69,6 +69,9 @@ pub struct Options {
     pub trusted_proxies: Option<String>,
     /// A public URL other than the one the server is reached at (default: that one).
     pub public_url: Option<String>,
+    /// `PORTCULLIS_KEY_ROTATION_DAYS` (default here 0: the template keys activated long ago, so
+    /// tests rotate by hand unless they ask).
+    pub key_rotation_days: Option<i64>,
 }
 
 /// A running server.
@@ -137,8 +140,7 @@ impl TestServer {
             master_key_file: Some(dir.path().join("master.key")),
             access_token_alg: options.access_token_alg.clone(),
             trusted_proxies: options.trusted_proxies.clone(),
-            // The template keys activated long ago: tests rotate by hand unless they ask.
-            key_rotation_days: Some(0),
+            key_rotation_days: Some(options.key_rotation_days.unwrap_or(0)),
             ..Default::default()
         })
         .unwrap();

@@ -14,6 +14,7 @@ mod hybrid;
 mod invitations;
 mod invitations_browser;
 mod keys_store;
+mod metrics;
 mod nodes;
 mod openapi;
 mod outage;

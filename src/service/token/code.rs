@@ -44,6 +44,7 @@ pub(super) fn redeem(
                 let replayed = refused_event(client, AuditAction::CodeReplayed, origin, now);
                 store::audit::record(conn, &replayed.on(stored.user_id.as_str()))?;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; its tokens are revoked");
+                ctx.metrics.code_replay();
                 return refused("the code has already been used");
             }
             if let Err(e) = check_code(&stored, redirect_uri, form, now) {

@@ -15,9 +15,10 @@ pub use client_auth::{authenticate, authenticate_form, AuthenticatedForm};
 pub use issue::{verify_access_token, AccessGrant, AccessToken, SignIn, TokenResponse};
 
 use super::ServiceError;
+use crate::domain::ClientKind;
 use crate::oauth::client_auth::{presented_client, PresentedClient};
 use crate::oauth::form::FormParams;
-use crate::oauth::{ErrorCode, OAuthError};
+use crate::oauth::{ErrorCode, GrantType, OAuthError};
 
 use super::Context;
 use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
@@ -72,6 +73,14 @@ pub(crate) fn refused_event(
     )
 }
 
+/// A token response, with what `/metrics` counts it by.
+#[derive(Debug)]
+pub struct Issued {
+    pub response: TokenResponse,
+    pub grant_type: GrantType,
+    pub client_kind: ClientKind,
+}
+
 /// `invalid_grant` (RFC 6749 §5.2) with a description.
 pub(crate) fn invalid_grant(description: &str) -> ServiceError {
     OAuthError::new(ErrorCode::InvalidGrant, description).into()
@@ -84,7 +93,7 @@ pub fn exchange(
     authorization: Option<&str>,
     body: &[u8],
     origin: &Origin,
-) -> Result<ClientAnswer<TokenResponse>, TokenError> {
+) -> Result<ClientAnswer<Issued>, TokenError> {
     let form = FormParams::parse(body)?;
     let presented = presented_client(authorization, &form)?;
     let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
@@ -93,36 +102,34 @@ pub fn exchange(
         used_basic,
         cors_origins: Vec::new(),
     };
-    let grant_type = form
-        .require("grant_type")
-        .map_err(|e| fail(e.into()))?
-        .to_owned();
-    if !matches!(
-        grant_type.as_str(),
-        "client_credentials" | "authorization_code" | "refresh_token"
-    ) {
+    let requested = form.require("grant_type").map_err(|e| fail(e.into()))?;
+    let Some(grant_type) = GrantType::parse(requested) else {
         return Err(fail(
             OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                format!("grant_type '{grant_type}' is not supported"),
+                format!("grant_type '{requested}' is not supported"),
             )
             .into(),
         ));
-    }
+    };
     let presented = presented.ok_or_else(|| {
         fail(OAuthError::invalid_client("the client did not authenticate").into())
     })?;
     let client = authenticate(ctx, &presented).map_err(fail)?;
-    let result = match grant_type.as_str() {
-        "authorization_code" => code::redeem(ctx, &client, &form, origin),
-        "refresh_token" => refresh::refresh(ctx, &client, &form, origin),
-        _ => client_credentials::grant(ctx, &client, form.get("scope")),
+    let result = match grant_type {
+        GrantType::AuthorizationCode => code::redeem(ctx, &client, &form, origin),
+        GrantType::RefreshToken => refresh::refresh(ctx, &client, &form, origin),
+        GrantType::ClientCredentials => client_credentials::grant(ctx, &client, form.get("scope")),
     };
     // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
     let cors_origins = client.cors_origins();
     match result {
-        Ok(value) => Ok(ClientAnswer {
-            value,
+        Ok(response) => Ok(ClientAnswer {
+            value: Issued {
+                response,
+                grant_type,
+                client_kind: client.kind,
+            },
             cors_origins,
         }),
         Err(error) => Err(TokenError {

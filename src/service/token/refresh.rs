@@ -118,7 +118,11 @@ pub(super) fn refresh(
             };
             if !store::refresh::claim_rotation(conn, &hash, now)? {
                 let reused = refused_event(client, AuditAction::RefreshReuseDetected, origin, now);
-                return replay(conn, &token, presented, &reused, now);
+                let answer = replay(conn, &token, presented, &reused, now)?;
+                if matches!(answer, Settled::Refused(_)) {
+                    ctx.metrics.refresh_reuse();
+                }
+                return Ok(answer);
             }
             let Some(user) = store::users::get(conn, &client.tenant_id, &token.user_id)? else {
                 return refused("the user no longer exists");
