@@ -27,6 +27,8 @@ pub enum StartError {
     MasterKey(#[from] crate::crypto::master_key::MasterKeyError),
     #[error("password threads: {0}")]
     Passwords(String),
+    #[error("HTTP client for identity providers: {0}")]
+    Federation(String),
 }
 
 /// Opens the database (applying migrations) and the key directory.
@@ -49,6 +51,10 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         passwords: Arc::new(passwords),
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
         master: Arc::new(master),
+        federation: Arc::new(
+            crate::service::federation::upstream::Upstreams::new()
+                .map_err(StartError::Federation)?,
+        ),
     })
 }
 

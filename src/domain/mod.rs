@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod client;
 pub mod grant;
+pub mod identity_provider;
 pub mod ids;
 pub mod refresh;
 pub mod role;

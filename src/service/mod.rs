@@ -7,6 +7,8 @@ pub mod bootstrap;
 pub mod clients;
 pub mod cors;
 pub mod credentials;
+pub mod federation;
+pub mod identity_providers;
 pub mod keys;
 pub mod logout;
 pub mod passwords;
@@ -46,6 +48,8 @@ pub struct Context {
     pub csrf: Arc<crate::crypto::secrets::CsrfKey>,
     /// Seals what is stored but must not be readable from the database alone (SPEC §1.2).
     pub master: Arc<crate::crypto::master_key::MasterKey>,
+    /// Outbound HTTP to upstream identity providers, and their cached discovery documents.
+    pub federation: Arc<federation::upstream::Upstreams>,
 }
 
 impl Context {

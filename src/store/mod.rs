@@ -7,6 +7,7 @@ pub mod client_secrets;
 pub mod clients;
 mod connection;
 pub mod grants;
+pub mod identity_providers;
 pub mod refresh;
 pub mod roles;
 pub mod schema;

@@ -97,6 +97,8 @@ diesel::table! {
         auth_time -> BigInt,
         last_seen -> BigInt,
         expires_at -> BigInt,
+        idp -> Nullable<Text>,
+        amr -> Nullable<Text>,
     }
 }
 
@@ -188,6 +190,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    identity_providers (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        display_name -> Text,
+        authority -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Nullable<Text>,
+        scopes -> Text,
+        enabled -> Bool,
+        allow_auto_provisioning -> Bool,
+        default_role_ids -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
+    federation_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        tenant_id -> Text,
+        provider_id -> Text,
+        request -> Text,
+        nonce -> Text,
+        pkce_verifier_sealed -> Text,
+        invitation -> Nullable<Text>,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -218,4 +251,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_origins,
     client_tags,
     refresh_tokens,
+    identity_providers,
+    federation_logins,
 );

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod clients_api;
 mod discovery;
+mod federation;
 mod harness;
 mod hybrid;
 mod nodes;

@@ -3,6 +3,7 @@
 
 mod clients;
 mod extract;
+mod identity_providers;
 mod people;
 mod secrets;
 pub mod views;
@@ -185,6 +186,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 readable("/users/{user_id}/roles", people::user_roles)
                     .route(web::put().to(people::set_user_roles)),
             )
+            .service(
+                readable("/identityproviders", identity_providers::list)
+                    .route(web::post().to(identity_providers::create)),
+            )
+            .service(item(
+                "/identityproviders/{provider_id}",
+                identity_providers::get,
+                identity_providers::update,
+                identity_providers::delete,
+            ))
             .default_service(web::to(not_found)),
     );
 }
