@@ -209,6 +209,7 @@ fn front_channel_tokens(
     };
     if req.response_type.id_token {
         let issuer = ctx.config.issuer();
+        let amr = issue::upstream_amr(conn, sign_in)?;
         let id_token = issue::id_token(
             ctx,
             &IdTokenGrant {
@@ -225,6 +226,7 @@ fn front_channel_tokens(
                 access_token: access.as_ref().map(|a| a.token.as_str()),
                 code: Some(code),
                 state: req.reply.state.as_deref(),
+                amr: amr.as_deref(),
             },
         )?;
         out.push(("id_token".to_owned(), id_token));

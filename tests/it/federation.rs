@@ -126,12 +126,17 @@ impl Fed {
     /// From the application to the rp's login page, then its "Sign in with …" link: the
     /// redirect upstream.
     pub(crate) async fn start(&self, b: &reqwest::Client) -> Page {
-        let (url, _) = self.authorize_url(&[]);
+        self.start_with_verifier(b).await.0
+    }
+
+    /// `start`, with the application's PKCE verifier.
+    async fn start_with_verifier(&self, b: &reqwest::Client) -> (Page, String) {
+        let (url, verifier) = self.authorize_url(&[]);
         let login = get(b, &url).await;
         assert_eq!(login.status, 200, "{}", login.text);
         let href = link(&login.text, &format!("Sign in with {IDP_NAME}"))
             .unwrap_or_else(|| panic!("no Sign in with link: {}", login.text));
-        get(b, &self.rp.url(&href)).await
+        (get(b, &self.rp.url(&href)).await, verifier)
     }
 
     /// Back at the rp with the upstream's answer: through the consent to the application's
@@ -139,7 +144,12 @@ impl Fed {
     async fn finish(&self, b: &reqwest::Client, callback: &str, verifier: &str) -> Value {
         let back = get(b, callback).await;
         assert_eq!(back.status, 302, "{}", back.text);
-        let consent = get(b, back.location()).await;
+        self.finish_at(b, back.location(), verifier).await
+    }
+
+    /// From the authorization endpoint (signed in) through consent to the tokens.
+    async fn finish_at(&self, b: &reqwest::Client, authorize: &str, verifier: &str) -> Value {
+        let consent = get(b, authorize).await;
         assert_eq!(consent.status, 200, "{}", consent.text);
         let done = post(
             b,
@@ -491,7 +501,16 @@ impl Fed {
     /// Starts a sign-in through the rogue and answers its callback as the rogue would; returns
     /// (callback URL, the page it gives).
     async fn rogue_round(&self, b: &reqwest::Client, rogue: &Rogue) -> (String, Page) {
-        let away = self.start(b).await;
+        let (callback, page, _) = self.rogue_round_with_verifier(b, rogue).await;
+        (callback, page)
+    }
+
+    async fn rogue_round_with_verifier(
+        &self,
+        b: &reqwest::Client,
+        rogue: &Rogue,
+    ) -> (String, Page, String) {
+        let (away, verifier) = self.start_with_verifier(b).await;
         assert_eq!(away.status, 302, "{}", away.text);
         let to = away.location().to_owned();
         assert!(to.starts_with(&rogue.base), "{to}");
@@ -503,7 +522,7 @@ impl Fed {
             param(&to, "state").unwrap()
         );
         let page = get(b, &callback).await;
-        (callback, page)
+        (callback, page, verifier)
     }
 }
 
