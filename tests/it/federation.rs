@@ -927,3 +927,117 @@ async fn disabling_the_local_provider_turns_password_sign_in_off() {
     .await;
     assert_refused(&refused, 400, "password sign-in is turned off");
 }
+
+/// The portal's Identity Providers pages: the list with the Local provider, Add Identity
+/// Provider (a bad Authority shown on the form, nothing saved), Details with the Redirect URI and
+/// its copy button, Edit, Delete.
+#[tokio::test]
+async fn portal_identity_provider_pages() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    let b = crate::portal::admin(&fed.rp).await;
+    let list = get(&b, &fed.rp.url("/portal/identityproviders")).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert!(list.text.contains("Local accounts"));
+    assert!(list.text.contains(">Identity Providers</a>"));
+    let form = get(&b, &fed.rp.url("/portal/identityproviders/add")).await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    for label in [
+        "Display Name",
+        "Authority",
+        "Client Id",
+        "Client Secret",
+        "Scopes",
+        "Allow automatic provisioning",
+        "Tenant Member",
+    ] {
+        assert!(form.text.contains(&format!(">{label}</label>")), "{label}");
+    }
+    let add = |authority: String| {
+        let (b, url, csrf) = (
+            b.clone(),
+            fed.rp.url("/portal/identityproviders/add"),
+            form.hidden("csrf"),
+        );
+        async move {
+            post(
+                &b,
+                &url,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("display_name", "Corp SSO"),
+                    ("authority", &authority),
+                    ("client_id", "rogue-client"),
+                    ("client_secret", "portal-secret"),
+                    ("scopes", "openid email"),
+                    ("enabled", "on"),
+                ],
+            )
+            .await
+        }
+    };
+    let bad = add("http://idp.example.com".to_owned()).await;
+    assert_eq!(bad.status, 200, "{}", bad.text);
+    assert!(
+        bad.text.contains("role=\"alert\"") && bad.text.contains("https"),
+        "{}",
+        bad.text
+    );
+    let ok = add(rogue.base.clone()).await;
+    assert_eq!(ok.status, 302, "{}", ok.text);
+    let details = get(&b, &fed.rp.url(ok.location())).await;
+    assert!(details.text.contains("aria-label=\"Details\""));
+    assert!(details.text.contains(&format!(
+        "value=\"{}/federation/callback\"",
+        fed.rp.issuer()
+    )));
+    assert!(details.text.contains(">Copy Redirect URI</button>"));
+    assert!(!details.text.contains("portal-secret"));
+    let id = param(&fed.rp.url(ok.location()), "id").unwrap();
+
+    let edit = get(
+        &b,
+        &fed.rp
+            .url(&format!("/portal/identityproviders/edit?id={id}")),
+    )
+    .await;
+    assert_eq!(edit.status, 200, "{}", edit.text);
+    let saved = post(
+        &b,
+        &fed.rp.url("/portal/identityproviders/edit"),
+        &[
+            ("csrf", edit.hidden("csrf").as_str()),
+            ("id", &id),
+            ("display_name", "Corp SSO renamed"),
+            ("authority", &rogue.base),
+            ("client_id", "rogue-client"),
+            ("scopes", "openid email"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 302, "{}", saved.text);
+    let r = api_get(&fed.rp.api(&format!("/IdentityProviders/{id}")), &fed.admin).await;
+    assert_eq!(r.body["DisplayName"], "Corp SSO renamed");
+    assert_eq!(r.body["Enabled"], false, "the unchecked box disables it");
+
+    let confirm = get(
+        &b,
+        &fed.rp
+            .url(&format!("/portal/identityproviders/delete?id={id}")),
+    )
+    .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text);
+    let gone = post(
+        &b,
+        &fed.rp.url("/portal/identityproviders/delete"),
+        &[("csrf", confirm.hidden("csrf").as_str()), ("id", &id)],
+    )
+    .await;
+    assert_eq!(gone.status, 302, "{}", gone.text);
+    assert_eq!(
+        api_get(&fed.rp.api(&format!("/IdentityProviders/{id}")), &fed.admin)
+            .await
+            .status,
+        404
+    );
+}

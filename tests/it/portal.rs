@@ -73,7 +73,7 @@ async fn sign_in(server: &TestServer, b: &reqwest::Client, email: &str, password
 }
 
 /// A browser signed in as the bootstrap administrator.
-async fn admin(server: &TestServer) -> reqwest::Client {
+pub(crate) async fn admin(server: &TestServer) -> reqwest::Client {
     let b = browser();
     let res = sign_in(
         server,
