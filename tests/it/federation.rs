@@ -1041,3 +1041,116 @@ async fn portal_identity_provider_pages() {
         404
     );
 }
+
+/// `portcullis idp add|list|remove` for operators without the portal.
+#[tokio::test]
+async fn cli_adds_lists_and_removes_identity_providers() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let rogue = Rogue::start(0).await;
+    let run = |args: Vec<String>, stdin: Option<&'static str>| {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
+            cmd.current_dir(&dir)
+                .env_remove("PORTCULLIS_CONFIG")
+                .env_remove("PORTCULLIS_DATABASE_URL")
+                .env_remove("PORTCULLIS_PUBLIC_URL")
+                .env("RUST_LOG", "warn")
+                .arg("--database-url")
+                .arg(format!("sqlite://{}", dir.join("db.sqlite").display()))
+                .arg("--keys-dir")
+                .arg(dir.join("keys"))
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).unwrap();
+            }
+            drop(input);
+            child.wait_with_output().unwrap()
+        })
+    };
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let out = run(args(&["bootstrap"]), None).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let boot: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tenant = boot["TenantId"].as_str().unwrap().to_owned();
+
+    let add = |authority: String| {
+        args(&[
+            "idp",
+            "add",
+            "--tenant",
+            &tenant,
+            "--name",
+            "Corp",
+            "--authority",
+            &authority,
+            "--client-id",
+            "rogue-client",
+            "--client-secret-stdin",
+            "--allow-auto-provisioning",
+        ])
+    };
+    let out = run(add(rogue.base.clone()), Some("cli-secret\n"))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("cli-secret"));
+    let created: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(created["AllowAutoProvisioning"], true);
+    let id = created["Id"].as_str().unwrap().to_owned();
+
+    let bad = run(add("http://idp.example.com".to_owned()), Some("x"))
+        .await
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("https"));
+
+    let out = run(args(&["idp", "list", "--tenant", &tenant]), None)
+        .await
+        .unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [LOCAL_IDP, id.as_str()]);
+
+    let local = run(
+        args(&["idp", "remove", "--tenant", &tenant, LOCAL_IDP]),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(local.status.code(), Some(1));
+    let out = run(args(&["idp", "remove", "--tenant", &tenant, &id]), None)
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(args(&["idp", "list", "--tenant", &tenant]), None)
+        .await
+        .unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}

@@ -17,6 +17,7 @@ use actix_web::{guard, web, FromRequest, Handler, HttpResponse};
 use serde::Serialize;
 
 pub use extract::{ApiCaller, KindOf, ListParams};
+pub use identity_providers::view as idp_view;
 
 /// GET and HEAD share a handler; actix sends no body for HEAD.
 fn read() -> actix_web::Route {
