@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const APP_CB: &str = "https://app.example.com/cb";
-const IDP_NAME: &str = "Upstream Corp";
+pub(crate) const IDP_NAME: &str = "Upstream Corp";
 const LOCAL_IDP: &str = "00000000-0000-0000-0000-00000000000a";
 
 /// Undoes askama's HTML escaping of an attribute.
@@ -347,8 +347,8 @@ struct RogueState {
 
 /// A tiny real OpenID Provider: discovery, JWKS and a token endpoint whose ID token has the
 /// chosen defect. It signs with its own RSA key (or, for `UnknownKey`, one it never publishes).
-struct Rogue {
-    base: String,
+pub(crate) struct Rogue {
+    pub(crate) base: String,
     state: Arc<Mutex<RogueState>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -357,7 +357,7 @@ const ROGUE_SUB: &str = "rogue-subject-1";
 const ROGUE_EMAIL: &str = "grace@rogue.example";
 
 impl Rogue {
-    async fn start(now: i64) -> Rogue {
+    pub(crate) async fn start(now: i64) -> Rogue {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(RogueState {

@@ -7,6 +7,7 @@ mod browser;
 mod clients_api;
 mod discovery;
 mod federation;
+mod federation_browser;
 mod harness;
 mod hybrid;
 mod nodes;
