@@ -18,6 +18,7 @@ pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
             crate::domain::refresh::RETRY_GRACE_SECONDS,
             PURGE_BATCH,
         )?;
-        Ok(grants + refresh)
+        let federation = store::identity_providers::purge_pending(conn, now, PURGE_BATCH)?;
+        Ok(grants + refresh + federation)
     })
 }

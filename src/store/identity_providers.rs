@@ -156,12 +156,20 @@ pub fn take_pending(conn: &mut DbConn, state_hash: &str) -> StoreResult<Option<P
     Ok((deleted == 1).then_some(row))
 }
 
-/// Deletes pending logins that expired before `now`.
-pub fn purge_pending(conn: &mut DbConn, now: UnixTime) -> StoreResult<usize> {
-    Ok(
-        diesel::delete(federation_logins::table.filter(federation_logins::expires_at.lt(now)))
-            .execute(conn)?,
+/// Deletes up to `batch` pending logins that expired before `now`.
+pub fn purge_pending(conn: &mut DbConn, now: UnixTime, batch: i64) -> StoreResult<usize> {
+    let expired: Vec<String> = federation_logins::table
+        .filter(federation_logins::expires_at.lt(now))
+        .select(federation_logins::state_hash)
+        .limit(batch)
+        .load(conn)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::delete(
+        federation_logins::table.filter(federation_logins::state_hash.eq_any(&expired)),
     )
+    .execute(conn)?)
 }
 
 /// The user of `tenant` bound to (provider, external id) — mapping rule 1.

@@ -343,6 +343,7 @@ struct RogueState {
     now: i64,
     email_verified: bool,
     token_calls: usize,
+    jwks_calls: usize,
 }
 
 /// A tiny real OpenID Provider: discovery, JWKS and a token endpoint whose ID token has the
@@ -367,6 +368,7 @@ impl Rogue {
             now,
             email_verified: true,
             token_calls: 0,
+            jwks_calls: 0,
         }));
         let key = Arc::new(SigningKey::generate(SigningAlg::RS256, now, now).unwrap().0);
         let stranger = Arc::new(SigningKey::generate(SigningAlg::RS256, now, now).unwrap().0);
@@ -452,7 +454,10 @@ fn answer(
             }
             doc.to_string()
         }
-        "/jwks" => json!({"keys": [key.jwk_json()]}).to_string(),
+        "/jwks" => {
+            s.jwks_calls += 1;
+            json!({"keys": [key.jwk_json()]}).to_string()
+        }
         "/token" => {
             s.token_calls += 1;
             let claims = json!({
@@ -615,7 +620,16 @@ async fn id_tokens_with_a_defect_are_refused() {
         (Defect::UnknownKey, "signature"),
     ] {
         rogue.set(|s| s.defect = defect);
+        let jwks_before = rogue.state.lock().unwrap().jwks_calls;
         let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+        let jwks_fetched = rogue.state.lock().unwrap().jwks_calls - jwks_before;
+        match defect {
+            // An unknown kid: the cached JWKS is fetched again, once.
+            Defect::UnknownKey => assert_eq!(jwks_fetched, 1),
+            // Otherwise the JWKS cached by the first sign-in is used.
+            Defect::WrongNonce => assert_eq!(jwks_fetched, 1),
+            _ => assert_eq!(jwks_fetched, 0, "{defect:?}"),
+        }
         assert_eq!(page.status, 400, "{defect:?}: {}", page.text);
         assert!(
             page.text.to_lowercase().contains(words),
@@ -926,6 +940,56 @@ async fn disabling_the_local_provider_turns_password_sign_in_off() {
     )
     .await;
     assert_refused(&refused, 400, "password sign-in is turned off");
+
+    // The portal's login too: refused like an unknown account.
+    let login = get(
+        &b,
+        &fed.rp
+            .url("/identity/account/login?return_url=/portal/clients"),
+    )
+    .await;
+    let portal = post(
+        &b,
+        &fed.rp.url("/identity/account/login"),
+        &[
+            ("username", fed.rp.admin.admin_email.as_str()),
+            ("password", &fed.rp.admin.admin_password),
+            ("csrf", &login.hidden("csrf")),
+            ("return_url", "/portal/clients"),
+        ],
+    )
+    .await;
+    assert_eq!(portal.status, 200, "{}", portal.text);
+    assert!(
+        portal.text.contains("Invalid email or password."),
+        "{}",
+        portal.text
+    );
+}
+
+/// A pending upstream login lives ten minutes: later its callback is refused, and upkeep
+/// deletes it.
+#[tokio::test]
+async fn pending_logins_expire_and_are_purged() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    fed.add_rogue(&rogue, true).await;
+    let (b, b2) = (browser(), browser());
+    let callback_of = |away: &Page| {
+        format!(
+            "{}/federation/callback?code=x&state={}",
+            fed.rp.issuer(),
+            param(away.location(), "state").unwrap()
+        )
+    };
+    let late = callback_of(&fed.start(&b).await);
+    let purged = callback_of(&fed.start(&b2).await);
+    fed.rp.clock().advance(601);
+    assert_refused(&get(&b, &late).await, 400, "took too long");
+    let gone = portcullis::service::upkeep::purge_expired(&fed.rp.ctx).unwrap();
+    assert!(gone >= 1, "{gone}");
+    assert_refused(&get(&b2, &purged).await, 400, "unknown");
+    assert_eq!(rogue.state.lock().unwrap().token_calls, 0);
 }
 
 /// The portal's Identity Providers pages: the list with the Local provider, Add Identity
