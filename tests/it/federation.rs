@@ -736,6 +736,33 @@ async fn an_upstream_that_is_down_gives_the_error_page_within_seconds() {
         "{}",
         r.text
     );
+
+    // An upstream that accepts connections and never answers: the timeout ends the wait.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let authority = format!("http://{}", silent.local_addr().unwrap());
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let t = Instant::now();
+    let r = api_post(
+        &fed.rp.api("/IdentityProviders"),
+        &fed.admin,
+        json!({"DisplayName": "Silent", "Authority": authority, "ClientId": "c"}),
+    )
+    .await;
+    let waited = t.elapsed();
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.body["Reason"].as_str().unwrap().contains("timed out"),
+        "{}",
+        r.text
+    );
+    assert!(waited < Duration::from_secs(8), "{waited:?}");
+    eprintln!("a silent upstream was given up after {waited:?}");
+    holder.abort();
 }
 
 /// Disabled providers show no button and cannot be started; `acr_values=idp:{id}` goes
