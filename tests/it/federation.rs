@@ -334,6 +334,10 @@ enum Defect {
     DiscoveryIssuer,
     /// Discovery has no token endpoint.
     NoTokenEndpoint,
+    /// The ID token has no e-mail or name: they come from userinfo.
+    ClaimsInUserinfo,
+    /// As `ClaimsInUserinfo`, but userinfo is about another subject.
+    UserinfoOtherSub,
 }
 
 struct RogueState {
@@ -445,6 +449,7 @@ fn answer(
                 "authorization_endpoint": format!("{base}/authorize"),
                 "token_endpoint": format!("{base}/token"),
                 "jwks_uri": format!("{base}/jwks"),
+                "userinfo_endpoint": format!("{base}/userinfo"),
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
@@ -472,6 +477,15 @@ fn answer(
                 "name": "Grace Hopper",
                 "amr": ["pwd", "mfa"],
             });
+            let mut claims = claims;
+            if matches!(
+                s.defect,
+                Defect::ClaimsInUserinfo | Defect::UserinfoOtherSub
+            ) {
+                for k in ["email", "email_verified", "name"] {
+                    claims.as_object_mut().unwrap().remove(k);
+                }
+            }
             let signer = if s.defect == Defect::UnknownKey {
                 stranger
             } else {
@@ -480,6 +494,13 @@ fn answer(
             let id_token = portcullis::crypto::jwt::sign_jwt(&claims, "JWT", signer).unwrap();
             json!({"access_token": "rogue-at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}).to_string()
         }
+        "/userinfo" => json!({
+            "sub": if s.defect == Defect::UserinfoOtherSub { "someone-else" } else { ROGUE_SUB },
+            "email": ROGUE_EMAIL,
+            "email_verified": true,
+            "name": "Grace Hopper",
+        })
+        .to_string(),
         _ => "{}".to_owned(),
     }
 }
@@ -1244,4 +1265,27 @@ async fn cli_adds_lists_and_removes_identity_providers() {
         .unwrap();
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+/// E-mail and name missing from the ID token come from userinfo (whose `sub` must match): the
+/// provisioned user has them; userinfo about another subject is refused.
+#[tokio::test]
+async fn claims_missing_from_the_id_token_come_from_userinfo_about_the_same_subject() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    fed.add_rogue(&rogue, true).await;
+    rogue.set(|s| s.defect = Defect::UserinfoOtherSub);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_refused(&page, 400, "another subject");
+    assert_eq!(fed.users().await.len(), 1);
+    rogue.set(|s| s.defect = Defect::ClaimsInUserinfo);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_eq!(page.status, 302, "{}", page.text);
+    let users = fed.users().await;
+    let user = users
+        .iter()
+        .find(|u| u["ExternalUserId"] == ROGUE_SUB)
+        .unwrap();
+    assert_eq!(user["Email"], ROGUE_EMAIL);
+    assert_eq!(user["Name"], "Grace Hopper");
 }
