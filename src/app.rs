@@ -31,6 +31,8 @@ pub enum StartError {
     Passwords(String),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error("HTTP client for identity providers: {0}")]
+    Federation(String),
 }
 
 /// Opens the database (applying migrations) and the key directory.
@@ -68,6 +70,10 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         csrf: Arc::new(CsrfKey::new(csrf_secret.as_bytes())),
         master,
         metrics,
+        federation: Arc::new(
+            crate::service::federation::upstream::Upstreams::new()
+                .map_err(StartError::Federation)?,
+        ),
     })
 }
 

@@ -52,6 +52,16 @@ pub fn read_password_stdin() -> Result<String, ServiceError> {
     Ok(s.trim_end_matches(['\n', '\r']).to_owned())
 }
 
+/// Runs a future to completion on a small runtime of its own (commands that wait on HTTP, such
+/// as `idp add` checking an upstream's discovery document).
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, ServiceError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServiceError::Internal(format!("cannot start a runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}
+
 /// Opens the database and keys, runs `work`, maps errors to exit codes.
 pub fn with_context(
     config: Config,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod caller;
 pub mod client;
 pub mod grant;
+pub mod identity_provider;
 pub mod ids;
 pub mod invitation;
 pub mod refresh;

@@ -40,6 +40,13 @@ pub struct IdTokenClaims {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// The upstream identity provider the user signed in through (SPEC §12.2); absent for local
+    /// accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
+    /// The authentication methods as the upstream sent them (SPEC §12.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// What an ID token is made from: the sign-in, the client, and what is issued alongside it.
@@ -64,6 +71,8 @@ pub struct IdTokenGrant<'a> {
     pub code: Option<&'a str>,
     /// The request's `state`, when the ID token comes from the authorization endpoint: `s_hash`.
     pub state: Option<&'a str>,
+    /// `amr` of an upstream sign-in (SPEC §12.2), as recorded on the session.
+    pub amr: Option<&'a [String]>,
 }
 
 impl IdTokenClaims {
@@ -92,6 +101,9 @@ impl IdTokenClaims {
             email: email.then(|| user.email.clone()),
             // Portcullis does not verify e-mail addresses (as userinfo says).
             email_verified: email.then_some(false),
+            idp: (user.identity_provider_id != crate::domain::user::LOCAL_IDENTITY_PROVIDER_ID)
+                .then(|| user.identity_provider_id.clone()),
+            amr: grant.amr.filter(|a| !a.is_empty()).map(<[String]>::to_vec),
         }
     }
 }
@@ -154,6 +166,7 @@ mod tests {
             access_token,
             code: Some("the-code"),
             state: Some("st"),
+            amr: None,
         }
     }
 

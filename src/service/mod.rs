@@ -8,6 +8,8 @@ pub mod bootstrap;
 pub mod clients;
 pub mod cors;
 pub mod credentials;
+pub mod federation;
+pub mod identity_providers;
 pub mod invitations;
 pub mod keys;
 pub mod logout;
@@ -51,6 +53,8 @@ pub struct Context {
     pub master: Arc<crate::crypto::master_key::MasterKey>,
     /// Where requests and security events are counted (SPEC §13.1).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Outbound HTTP to upstream identity providers, and their cached discovery documents.
+    pub federation: Arc<federation::upstream::Upstreams>,
 }
 
 impl Context {

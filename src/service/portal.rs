@@ -50,6 +50,15 @@ pub fn portal_login(
         // tenant, so the check below does the dummy verification and counts the failure.
         _ => TenantId::from_stored(NO_TENANT.to_owned()),
     };
+    // SPEC §12.1: with the tenant's Local provider disabled no password signs in; refused like
+    // an unknown account (same words, same work).
+    let tenant = match ctx
+        .store
+        .read(|conn| super::federation::password_enabled(conn, &tenant))?
+    {
+        true => tenant,
+        false => TenantId::from_stored(NO_TENANT.to_owned()),
+    };
     Ok(
         match check_password(ctx, &tenant, email, password, origin, old_cookie)? {
             PasswordCheck::SignedIn { cookie } => PortalLogin::SignedIn { cookie },

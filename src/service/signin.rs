@@ -41,6 +41,8 @@ pub enum AuthorizeOutcome {
         client: PageClient,
         login_hint: Option<String>,
         request: String,
+        /// The password form and the upstream providers' buttons (SPEC §12.2).
+        options: SignInOptions,
     },
     /// Show the consent page.
     Consent {
@@ -67,10 +69,21 @@ pub enum LoginOutcome {
         message: String,
         /// Answer only after a pause: the account is under attack (SPEC §8).
         slow_down: bool,
+        options: SignInOptions,
     },
 }
 
 pub use super::credentials::INVALID_LOGIN;
+pub use super::federation::SignInOptions;
+
+/// What the login page of `client` offers, for a request with these parameters.
+fn options_for(
+    conn: &mut DbConn,
+    client: &Client,
+    params: &FormParams,
+) -> ServiceResult<SignInOptions> {
+    super::federation::sign_in_options(conn, &client.tenant_id, params.get("acr_values"))
+}
 
 fn page_client(c: &Client) -> PageClient {
     PageClient {
@@ -124,6 +137,21 @@ fn validate(
             &ctx.config.issuer(),
         )))),
     }
+}
+
+/// The client of a valid authorization request (for the federation pages), or `None` when the
+/// request is not valid any more.
+pub(crate) fn validated_client(
+    ctx: &Context,
+    conn: &mut DbConn,
+    params: &FormParams,
+) -> ServiceResult<Option<Client>> {
+    Ok(validate(ctx, conn, params)?.ok().map(|(client, _)| client))
+}
+
+/// The request to continue with after a sign-in (without `prompt=login`).
+pub(crate) fn carried_after_login(params: &FormParams) -> String {
+    carried(params, true)
 }
 
 /// The session, if it belongs to the client's tenant.
@@ -182,6 +210,7 @@ fn front_channel_tokens(
     };
     if req.response_type.id_token {
         let issuer = ctx.config.issuer();
+        let amr = issue::upstream_amr(conn, sign_in)?;
         let id_token = issue::id_token(
             ctx,
             &IdTokenGrant {
@@ -198,6 +227,7 @@ fn front_channel_tokens(
                 access_token: access.as_ref().map(|a| a.token.as_str()),
                 code: Some(code),
                 state: req.reply.state.as_deref(),
+                amr: amr.as_deref(),
             },
         )?;
         out.push(("id_token".to_owned(), id_token));
@@ -313,6 +343,7 @@ pub fn authorize(
                 client: page_client(&client),
                 login_hint: req.login_hint.clone(),
                 request: carried(&params, false),
+                options: options_for(conn, &client, &params)?,
             }),
         }
     })
@@ -340,12 +371,21 @@ pub fn login(
             )))
         }
     };
+    let options = ctx.store.read(|conn| options_for(conn, &client, &params))?;
+    if !options.password {
+        // SPEC §12.1: the Local provider is disabled, so is password sign-in.
+        return Ok(LoginOutcome::ErrorPage(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "password sign-in is turned off for this tenant",
+        )));
+    }
     let retry = |message: String, slow_down: bool| LoginOutcome::Retry {
         client: page_client(&client),
         username: username.to_owned(),
         request: request.to_owned(),
         message,
         slow_down,
+        options: options.clone(),
     };
     match check_password(
         ctx,
@@ -392,6 +432,7 @@ pub fn consent(
                 client: page_client(&client),
                 login_hint: req.login_hint.clone(),
                 request: request.to_owned(),
+                options: options_for(conn, &client, &params)?,
             });
         };
         store::audit::record(conn, &consent_event(&session, &client, allow, origin, now))?;

@@ -26,6 +26,7 @@ pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {
             PURGE_BATCH,
         )?;
         let audit = store::audit::purge(conn, super::audit::retained_since(ctx), PURGE_BATCH)?;
-        Ok(grants + refresh + invitations + audit)
+        let federation = store::identity_providers::purge_pending(conn, now, PURGE_BATCH)?;
+        Ok(grants + refresh + invitations + audit + federation)
     })
 }

@@ -8,6 +8,7 @@ pub mod client_secrets;
 pub mod clients;
 mod connection;
 pub mod grants;
+pub mod identity_providers;
 pub mod invitations;
 pub mod refresh;
 pub mod roles;

@@ -97,6 +97,8 @@ diesel::table! {
         auth_time -> BigInt,
         last_seen -> BigInt,
         expires_at -> BigInt,
+        idp -> Nullable<Text>,
+        amr -> Nullable<Text>,
     }
 }
 
@@ -204,6 +206,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    identity_providers (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        display_name -> Text,
+        authority -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Nullable<Text>,
+        scopes -> Text,
+        enabled -> Bool,
+        allow_auto_provisioning -> Bool,
+        default_role_ids -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> BigInt,
         occurred_at -> BigInt,
@@ -214,6 +233,20 @@ diesel::table! {
         outcome -> Text,
         client_address -> Nullable<Text>,
         request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    federation_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        tenant_id -> Text,
+        provider_id -> Text,
+        request -> Text,
+        nonce -> Text,
+        pkce_verifier_sealed -> Text,
+        invitation -> Nullable<Text>,
+        expires_at -> BigInt,
     }
 }
 
@@ -263,4 +296,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     signing_keys,
     audit_events,
+    identity_providers,
+    federation_logins,
 );

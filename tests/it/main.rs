@@ -9,6 +9,8 @@ mod bad_input;
 mod browser;
 mod clients_api;
 mod discovery;
+mod federation;
+mod federation_browser;
 mod harness;
 mod hybrid;
 mod invitations;

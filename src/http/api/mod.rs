@@ -8,6 +8,7 @@
 mod audit;
 mod clients;
 mod extract;
+mod identity_providers;
 mod invitations;
 pub mod openapi;
 mod people;
@@ -23,6 +24,7 @@ use actix_web::{guard, web, FromRequest, Handler, HttpResponse};
 use serde::Serialize;
 
 pub use extract::{ApiCaller, KindOf, ListParams};
+pub use identity_providers::view as idp_view;
 
 /// GET and HEAD share a handler; actix sends no body for HEAD.
 fn read() -> actix_web::Route {
@@ -265,6 +267,16 @@ fn tenant_scope(endpoints: &mut Vec<Endpoint>) -> actix_web::Scope {
         .at("/invitations", |r| r.read(invitations::list))
         // SPEC §13.2.
         .at("/auditevents", |r| r.read(audit::list))
+        // SPEC §12.1.
+        .at("/identityproviders", |r| {
+            r.read(identity_providers::list)
+                .post(identity_providers::create)
+        })
+        .at("/identityproviders/{provider_id}", |r| {
+            r.read(identity_providers::get)
+                .put(identity_providers::update)
+                .delete(identity_providers::delete)
+        })
         .at("/invitations/{invitation_id}", |r| {
             r.read(invitations::get_by_id)
                 .put(invitations::update_by_id)

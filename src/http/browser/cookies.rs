@@ -81,6 +81,26 @@ pub fn browser_cookie(config: &Config, value: String, path: String) -> Cookie<'s
         .finish()
 }
 
+/// The cookie that binds a pending upstream sign-in to this browser (SPEC §12.2): `HttpOnly`,
+/// `SameSite=Lax` (the upstream's answer is a cross-site top-level GET), sent only below `path`
+/// (`/identity/federation`; `/` on https), ten minutes at most.
+pub fn federation_cookie(config: &Config, value: String, path: String) -> Cookie<'static> {
+    use crate::service::federation::{FEDERATION_COOKIE, PENDING_LIFETIME};
+    Cookie::build(named(config, FEDERATION_COOKIE), value)
+        .path(path_of(config, path))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.secure_cookies())
+        .max_age(Duration::seconds(PENDING_LIFETIME))
+        .finish()
+}
+
+/// The federation cookie's value, if the browser sent one.
+pub fn federation_value(req: &HttpRequest, config: &Config) -> Option<String> {
+    let name = named(config, crate::service::federation::FEDERATION_COOKIE);
+    req.cookie(&name).map(|c| c.value().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

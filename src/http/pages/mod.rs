@@ -4,6 +4,7 @@
 //! Handlers are adapters over `service::signin`, `service::portal` and `service::logout`; the
 //! headers, cookies, CSRF check, form reader and error pages are `http::browser`'s.
 
+mod federation;
 mod invitation;
 mod logout;
 mod signin;
@@ -39,6 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         invitation::accept,
     ))
     .route("/account/consent", web::post().to(signin::consent))
+    .route("/federation/start", web::get().to(federation::start))
+    .route("/federation/callback", web::get().to(federation::callback))
     .route("/account/logout", web::post().to(logout::logout))
     .route("/error", web::get().to(error))
     .route("/static/site.css", web::get().to(assets::site_css));

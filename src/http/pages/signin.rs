@@ -29,7 +29,7 @@ use crate::oauth::authorize::AuthorizationResponse;
 use crate::oauth::form::FormParams;
 use crate::oauth::OAuthError;
 use crate::service::portal::{self, PortalLogin};
-use crate::service::signin::{self, AuthorizeOutcome, LoginOutcome, PageClient};
+use crate::service::signin::{self, AuthorizeOutcome, LoginOutcome, PageClient, SignInOptions};
 use crate::service::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -67,8 +67,8 @@ pub(super) fn authorization_response(response: AuthorizationResponse) -> HttpRes
 
 /// What the login page carries through its POST.
 enum Carried<'a> {
-    /// A relying party's urlencoded authorization request.
-    Authorize(&'a str),
+    /// A relying party's urlencoded authorization request, and what its tenant offers.
+    Authorize(&'a str, &'a SignInOptions),
     /// The portal page to come back to (already checked).
     Portal(&'a str),
 }
@@ -87,10 +87,23 @@ fn login_page(state: &AppState, req: &HttpRequest, view: LoginView<'_>) -> HttpR
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
     };
-    let (request, return_url, targets) = match view.carried {
-        Carried::Authorize(request) => (request, None, redirect_target(request)),
-        Carried::Portal(back) => ("", Some(back), Vec::new()),
+    let portal = SignInOptions {
+        password: true,
+        ..SignInOptions::default()
     };
+    let (request, return_url, targets, options) = match view.carried {
+        Carried::Authorize(request, options) => (request, None, redirect_target(request), options),
+        Carried::Portal(back) => ("", Some(back), Vec::new(), &portal),
+    };
+    if let Some(id) = &options.direct {
+        // `acr_values=idp:{id}`: straight to that provider, no page (SPEC §12.2).
+        return redirect(&federation_start(&layout.root, id, request)).finish();
+    }
+    let providers = options
+        .providers
+        .iter()
+        .map(|(id, name)| (federation_start(&layout.root, id, request), name.as_str()))
+        .collect();
     let mut res = html(StatusCode::OK, &page_csp(&targets), true);
     res.cookie(cookie);
     page(
@@ -103,7 +116,20 @@ fn login_page(state: &AppState, req: &HttpRequest, view: LoginView<'_>) -> HttpR
             request,
             return_url,
             csrf: &csrf,
+            password: options.password,
+            providers,
         },
+    )
+}
+
+/// The link that starts a sign-in through upstream provider `id` for the carried `request`.
+fn federation_start(root: &str, id: &str, request: &str) -> String {
+    format!(
+        "{root}/federation/start?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("provider", id)
+            .append_pair("request", request)
+            .finish()
     )
 }
 
@@ -153,6 +179,7 @@ fn authorize_outcome(
             client,
             login_hint,
             request,
+            options,
         }) => login_page(
             state,
             req,
@@ -160,7 +187,7 @@ fn authorize_outcome(
                 client_name: &client.name,
                 username: login_hint.as_deref().unwrap_or(""),
                 message: None,
-                carried: Carried::Authorize(&request),
+                carried: Carried::Authorize(&request, &options),
             },
         ),
         Ok(AuthorizeOutcome::Consent {
@@ -307,6 +334,7 @@ async fn authorize_login(
             request,
             message,
             slow_down,
+            options,
         }) => {
             pause_if(slow_down).await;
             login_page(
@@ -316,7 +344,7 @@ async fn authorize_login(
                     client_name: &client.name,
                     username: &username,
                     message: Some(&message),
-                    carried: Carried::Authorize(&request),
+                    carried: Carried::Authorize(&request, &options),
                 },
             )
         }

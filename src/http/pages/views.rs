@@ -16,6 +16,10 @@ pub struct LoginPage<'a> {
     /// The portal page to come back to, instead of an authorization request.
     pub return_url: Option<&'a str>,
     pub csrf: &'a str,
+    /// Whether the Email/Password form is shown (the tenant's Local provider is enabled).
+    pub password: bool,
+    /// (start URL, DisplayName) of each enabled upstream provider (SPEC §12.2).
+    pub providers: Vec<(String, &'a str)>,
 }
 
 /// "Accept invitation" (SPEC §12.3): a Set password form for the Local provider, else the

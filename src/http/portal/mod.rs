@@ -16,6 +16,7 @@
 mod audit_page;
 mod clients;
 mod error;
+mod idp_pages;
 mod people;
 mod role_pages;
 mod views;
@@ -101,7 +102,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 role_pages::delete_role_form,
                 role_pages::delete_role,
             ))
-            .route("/audit", web::get().to(audit_page::audit)),
+            .route("/audit", web::get().to(audit_page::audit))
+            .route("/identityproviders", web::get().to(idp_pages::list))
+            .service(form_page(
+                "/identityproviders/add",
+                idp_pages::add_form,
+                idp_pages::add,
+            ))
+            .service(form_page(
+                "/identityproviders/edit",
+                idp_pages::edit_form,
+                idp_pages::edit,
+            ))
+            .service(form_page(
+                "/identityproviders/delete",
+                idp_pages::delete_form,
+                idp_pages::delete,
+            )),
     );
 }
 
@@ -211,6 +228,11 @@ impl<'a> Portal<'a> {
     ) -> Result<(Portal<'a>, Form), PortalError> {
         let (portal, form) = Portal::form(state, req, payload).await?;
         Ok((portal.administrator()?, form))
+    }
+
+    /// The signed-in user (for the async use cases that run their own units of work).
+    pub(super) fn user(&self) -> &PortalUser {
+        &self.user
     }
 
     pub(super) fn state(&self) -> &AppState {

@@ -240,6 +240,7 @@ pub(crate) fn user_token_response(
     )?;
     let id_token = if scope.contains(crate::domain::scope::OPENID) {
         let issuer = ctx.config.issuer();
+        let amr = upstream_amr(conn, sign_in)?;
         Some(id_token(
             ctx,
             &IdTokenGrant {
@@ -256,6 +257,7 @@ pub(crate) fn user_token_response(
                 access_token: Some(&access.token),
                 code: None,
                 state: None,
+                amr: amr.as_deref(),
             },
         )?)
     } else {
@@ -265,6 +267,17 @@ pub(crate) fn user_token_response(
     let mut response = TokenResponse::bearer(access, scope.clone());
     response.id_token = id_token;
     Ok(UserTokens { response, jti, exp })
+}
+
+/// The `amr` an upstream sent for the sign-in's session (SPEC §12.2). Local accounts skip the read.
+pub(crate) fn upstream_amr(
+    conn: &mut DbConn,
+    sign_in: SignIn<'_>,
+) -> ServiceResult<Option<Vec<String>>> {
+    if sign_in.user.identity_provider_id == crate::domain::user::LOCAL_IDENTITY_PROVIDER_ID {
+        return Ok(None);
+    }
+    Ok(store::identity_providers::session_origin(conn, sign_in.sid)?.map(|(_, amr)| amr))
 }
 
 /// A user's token response, with the access token's `jti` and `exp` (so a code replay can revoke

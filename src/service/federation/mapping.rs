@@ -1,0 +1,121 @@
+//! Which user of the tenant an upstream identity signs in as (SPEC §12.2), in order:
+//! (1) the user bound to (provider, `sub`); (2) the user of the invitation being accepted;
+//! (3) an unbound user of that provider whose e-mail equals the upstream's verified e-mail, which
+//! is then bound; (4) with AllowAutoProvisioning, a new user. Else nobody: 403, nothing created.
+
+use super::Refusal;
+use crate::clock::UnixTime;
+use crate::domain::identity_provider::IdentityProvider;
+use crate::domain::{BuiltinRole, RoleId, User, UserId};
+use crate::service::ServiceResult;
+use crate::store::{self, DbConn};
+
+/// What the upstream said about the person (from the verified ID token, completed by userinfo).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamIdentity {
+    pub sub: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    /// `amr` as the upstream sent it.
+    pub amr: Vec<String>,
+}
+
+/// The user `identity` signs in as, or why nobody.
+pub fn map_account(
+    conn: &mut DbConn,
+    provider: &IdentityProvider,
+    identity: &UpstreamIdentity,
+    invitation: Option<&str>,
+    now: UnixTime,
+) -> ServiceResult<Result<UserId, Refusal>> {
+    let tenant = &provider.tenant_id;
+    if let Some(user) =
+        store::identity_providers::user_by_external_id(conn, tenant, &provider.id, &identity.sub)?
+    {
+        return Ok(Ok(user));
+    }
+    if let Some(user) = invitation_user(conn, provider, identity, invitation, now)? {
+        return Ok(Ok(user));
+    }
+    let verified_email = identity
+        .email
+        .as_deref()
+        .filter(|_| identity.email_verified);
+    if let Some(email) = verified_email {
+        if let Some(user) =
+            store::identity_providers::unbound_user_by_email(conn, tenant, &provider.id, email)?
+        {
+            if store::identity_providers::bind_external_id(conn, &user, &identity.sub, now)? {
+                return Ok(Ok(user));
+            }
+        }
+    }
+    match (provider.allow_auto_provisioning, identity.email.as_deref()) {
+        (true, Some(email)) => provision(conn, provider, identity, email, now),
+        (true, None) => Ok(Err(Refusal::no_account(
+            "the identity provider did not tell the e-mail address",
+        ))),
+        (false, email) => Ok(Err(Refusal::no_account(email.unwrap_or("this person")))),
+    }
+}
+
+/// Rule (2): the user of the invitation being accepted (SPEC §12.3). Invitations are built
+/// elsewhere; until they are wired in, there is never one.
+// TODO(merge): look the invitation code up, check it is open and of this tenant, bind the
+// invited user to (provider, sub) and close the invitation.
+pub fn invitation_user(
+    _conn: &mut DbConn,
+    _provider: &IdentityProvider,
+    _identity: &UpstreamIdentity,
+    _invitation: Option<&str>,
+    _now: UnixTime,
+) -> ServiceResult<Option<UserId>> {
+    Ok(None)
+}
+
+/// Rule (4): a new user of the provider, bound to `sub`, with the provider's default roles and
+/// Tenant Member.
+fn provision(
+    conn: &mut DbConn,
+    provider: &IdentityProvider,
+    identity: &UpstreamIdentity,
+    email: &str,
+    now: UnixTime,
+) -> ServiceResult<Result<UserId, Refusal>> {
+    let tenant = &provider.tenant_id;
+    let roles = store::roles::list(conn, tenant)?;
+    let mut role_ids: Vec<RoleId> = roles
+        .iter()
+        .filter(|r| {
+            provider.default_role_ids.contains(&r.id)
+                || r.role_type_id.as_deref() == Some(BuiltinRole::TenantMember.role_type_id())
+        })
+        .map(|r| r.id.clone())
+        .collect();
+    role_ids.dedup();
+    let user = User {
+        id: UserId::generate(),
+        tenant_id: tenant.clone(),
+        given_name: None,
+        surname: None,
+        name: identity.name.clone(),
+        email: email.to_owned(),
+        contact_email: None,
+        contact_given_name: None,
+        contact_surname: None,
+        external_user_id: Some(identity.sub.clone()),
+        identity_provider_id: provider.id.clone(),
+        role_ids,
+        created: now,
+        last_updated: now,
+    };
+    // Checked first: on PostgreSQL a failed insert would abort the whole unit of work.
+    if store::users::find_by_email(conn, tenant, email)?.is_some() {
+        return Ok(Err(Refusal::forbidden(format!(
+            "The account {email} of this tenant signs in another way."
+        ))));
+    }
+    store::users::insert(conn, &user, None)?;
+    Ok(Ok(user.id))
+}
