@@ -52,19 +52,16 @@ actions! {
     UserRolesSet = "user.roles.set",
     TenantCreated = "tenant.created",
     TenantUpdated = "tenant.updated",
-    /// Reserved for invitations (SPEC §12.3).
     InvitationCreated = "invitation.created",
-    /// Reserved for invitations (SPEC §12.3).
+    /// A new link for an existing invitation (PUT, or the portal's Invite again).
+    InvitationRenewed = "invitation.renewed",
     InvitationRevoked = "invitation.revoked",
-    /// Reserved for invitations (SPEC §12.3).
+    /// By the invited user (actor), with a password or an upstream identity.
     InvitationAccepted = "invitation.accepted",
-    /// Reserved for identity providers (SPEC §12.1).
     IdentityProviderCreated = "identity_provider.created",
-    /// Reserved for identity providers (SPEC §12.1).
     IdentityProviderUpdated = "identity_provider.updated",
-    /// Reserved for identity providers (SPEC §12.1).
     IdentityProviderDeleted = "identity_provider.deleted",
-    /// Reserved for federated sign-in (SPEC §12.2): a user created on first sign-in.
+    /// A user created at the first upstream sign-in (SPEC §12.2 rule 4; actor = the new user).
     UserProvisioned = "user.provisioned",
     KeyRotated = "key.rotated",
     KeyRetired = "key.retired",

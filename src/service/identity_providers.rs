@@ -7,6 +7,7 @@
 
 use super::federation::upstream::UpstreamError;
 use super::{authorize, validate, Context, Rule, ServiceError, ServiceResult};
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::identity_provider::{
     check_authority, IdentityProvider, ProviderKind, DEFAULT_SCOPES, LOCAL_IDENTITY_PROVIDER_ID,
     MAX_IDENTITY_PROVIDERS,
@@ -294,10 +295,36 @@ pub async fn create(
                 )));
             }
             idp_store::insert(conn, &provider)?;
+            record(
+                ctx,
+                conn,
+                actor(&caller),
+                &tenant,
+                AuditAction::IdentityProviderCreated,
+                &provider.id,
+            )?;
             Ok(provider)
         })
     })
     .await
+}
+
+/// The audit event of a change (SPEC §13.2), in the change's unit of work.
+fn record(
+    ctx: &Context,
+    conn: &mut DbConn,
+    actor: Actor<'_>,
+    tenant: &TenantId,
+    action: AuditAction,
+    id: &str,
+) -> ServiceResult<()> {
+    match actor {
+        Actor::Caller(caller) => super::audit::changed(ctx, conn, caller, action, id),
+        Actor::Operator => Ok(store::audit::record(
+            conn,
+            &AuditEvent::cli(Some(tenant), action, id, ctx.now()),
+        )?),
+    }
 }
 
 fn actor(caller: &Option<Caller>) -> Actor<'_> {
@@ -391,6 +418,14 @@ pub async fn update(
                 }
                 None => return Err(not_found()),
             }
+            record(
+                ctx,
+                conn,
+                Actor::Caller(&caller),
+                &tenant,
+                AuditAction::IdentityProviderUpdated,
+                &provider.id,
+            )?;
             Ok(provider)
         })
     })
@@ -410,6 +445,14 @@ pub fn delete(ctx: &Context, actor: Actor<'_>, tenant: &TenantId, id: &str) -> S
         }
         let p = idp_store::get(conn, tenant, id)?.ok_or_else(not_found)?;
         idp_store::delete(conn, tenant, id)?;
+        record(
+            ctx,
+            conn,
+            actor,
+            tenant,
+            AuditAction::IdentityProviderDeleted,
+            id,
+        )?;
         ctx.federation.forget(&p.authority);
         Ok(())
     })

@@ -1289,3 +1289,93 @@ async fn claims_missing_from_the_id_token_come_from_userinfo_about_the_same_subj
     assert_eq!(user["Email"], ROGUE_EMAIL);
     assert_eq!(user["Name"], "Grace Hopper");
 }
+
+/// Rule (2): an invitation for a user of the upstream provider is accepted by signing in there
+/// from the invitation link — the user is bound to the upstream identity even though its e-mail
+/// differs (so rule 3 could not have matched), the invitation is accepted, the person lands on
+/// the portal signed in, and the link cannot be used again.
+#[tokio::test]
+async fn an_invitation_is_accepted_by_signing_in_upstream_from_its_link() {
+    let fed = Fed::new().await;
+    let op = Upstream::new(&fed.rp).await;
+    let idp = fed.add_upstream(&op, false).await;
+    let r = api_post(
+        &fed.rp.api("/Users"),
+        &fed.admin,
+        json!({"Email": "invited@downstream.example", "Name": "Invited", "IdentityProviderId": idp}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let user = r.body["Id"].as_str().unwrap().to_owned();
+    let r = api_post(
+        &fed.rp.api(&format!("/Users/{user}/Invitation")),
+        &fed.admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let link_url = r.body["InvitationUrl"].as_str().unwrap().to_owned();
+    let invitation = r.body["Id"].as_str().unwrap().to_owned();
+
+    let b = browser();
+    let page = get(&b, &link_url).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let href = link(&page.text, &format!("Sign in with {IDP_NAME}"))
+        .unwrap_or_else(|| panic!("no Sign in with link: {}", page.text));
+    let href = fed.rp.url(&href);
+    let away = get(&b, &href).await;
+    assert_eq!(away.status, 302, "{}", away.text);
+    assert!(
+        away.location().starts_with(&op.authority),
+        "{}",
+        away.location()
+    );
+    let callback = op.sign_in(&b, away.location()).await;
+    let back = get(&b, &callback).await;
+    assert_eq!(back.status, 302, "{}", back.text);
+    assert_eq!(back.location(), fed.rp.url("/portal"));
+    let portal = get(&b, &fed.rp.url("/portal")).await;
+    assert_eq!(portal.status, 302, "{}", portal.text);
+    assert_eq!(
+        portal.location(),
+        "/portal/clients",
+        "signed in at the portal"
+    );
+
+    let bound = api_get(&fed.rp.api(&format!("/Users/{user}")), &fed.admin).await;
+    assert_eq!(
+        bound.body["ExternalUserId"],
+        user_id_of(&op.op, &op.email).await
+    );
+    let accepted = api_get(
+        &fed.rp.api(&format!("/Invitations/{invitation}")),
+        &fed.admin,
+    )
+    .await;
+    assert_eq!(accepted.body["State"], 2, "{}", accepted.text);
+    assert!(accepted.body["Accepted"].is_string(), "{}", accepted.text);
+    let events = api_get(
+        &fed.rp.api("/AuditEvents?action=invitation.accepted"),
+        &fed.admin,
+    )
+    .await;
+    let events = events.body.as_array().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["Actor"], user.as_str());
+    // No second user was provisioned for the upstream person.
+    let users = fed.users().await;
+    assert_eq!(
+        users
+            .iter()
+            .filter(|u| u["IdentityProviderId"] == idp.as_str())
+            .count(),
+        1,
+        "{users:?}"
+    );
+
+    // The link is used up: the page and a direct start are refused, nothing changes.
+    let again = get(&browser(), &link_url).await;
+    assert_ne!(again.status, 200, "{}", again.text);
+    let restart = get(&browser(), &href).await;
+    assert_eq!(restart.status, 400, "{}", restart.text);
+}

@@ -1,7 +1,7 @@
 //! The "Accept invitation" page (SPEC §12.3) at `{issuer}/account/invitation?code=…`: for the
 //! Local provider a Set password form (CSRF-protected) that signs the user in and lands on the
 //! portal; for an upstream provider a **Sign in with {DisplayName}** button to
-//! `{issuer}/federation/start?idp=…&invitation=…`. An unknown, used or expired code gets the
+//! `{issuer}/federation/start?provider=…&invitation=…`. An unknown, used or expired code gets the
 //! error page and changes nothing. Adapters over `service::invitations`.
 
 use super::views::{InvitationPage, Layout};
@@ -41,6 +41,7 @@ fn accept_page(
 ) -> HttpResponse {
     let config = &state.ctx.config;
     let layout = Layout::of(config);
+    let layout_root = layout.root.clone();
     let (csrf, cookie) = match csrf_for_form(req, &state.ctx, layout.root.clone()) {
         Ok(v) => v,
         Err(e) => return service_error_page(config, &e),
@@ -57,8 +58,14 @@ fn accept_page(
             local: opened.is_local(),
             code,
             csrf: &csrf,
-            federation_start: format!("{}/federation/start", config.issuer()),
-            provider_id: &opened.identity_provider_id,
+            federation_start: format!(
+                "{}/federation/start?{}",
+                layout_root,
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("provider", &opened.identity_provider_id)
+                    .append_pair("invitation", code)
+                    .finish()
+            ),
             provider_name: opened
                 .provider_name
                 .as_deref()

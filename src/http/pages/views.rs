@@ -35,9 +35,9 @@ pub struct InvitationPage<'a> {
     /// The link's code, carried by the form (never logged).
     pub code: &'a str,
     pub csrf: &'a str,
-    /// `{issuer}/federation/start`.
+    /// `{issuer}/federation/start?provider=…&invitation=…`: a link, not a form (a form's
+    /// redirect upstream would fall under the page's `form-action`).
     pub federation_start: String,
-    pub provider_id: &'a str,
     pub provider_name: &'a str,
 }
 

@@ -5,6 +5,7 @@
 
 use super::Refusal;
 use crate::clock::UnixTime;
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
 use crate::domain::identity_provider::IdentityProvider;
 use crate::domain::{BuiltinRole, RoleId, User, UserId};
 use crate::service::ServiceResult;
@@ -60,18 +61,28 @@ pub fn map_account(
     }
 }
 
-/// Rule (2): the user of the invitation being accepted (SPEC §12.3). Invitations are built
-/// elsewhere; until they are wired in, there is never one.
-// TODO(merge): look the invitation code up, check it is open and of this tenant, bind the
-// invited user to (provider, sub) and close the invitation.
+/// Rule (2): the user of the invitation being accepted (SPEC §12.3), now bound to (provider,
+/// sub) with the invitation closed, in the callback's unit of work. A code that is unknown,
+/// expired, used or for another provider or tenant is an error: nothing is bound or created.
 pub fn invitation_user(
-    _conn: &mut DbConn,
-    _provider: &IdentityProvider,
-    _identity: &UpstreamIdentity,
-    _invitation: Option<&str>,
-    _now: UnixTime,
+    conn: &mut DbConn,
+    provider: &IdentityProvider,
+    identity: &UpstreamIdentity,
+    invitation: Option<&str>,
+    now: UnixTime,
 ) -> ServiceResult<Option<UserId>> {
-    Ok(None)
+    let Some(code) = invitation else {
+        return Ok(None);
+    };
+    let user = crate::service::invitations::accept_upstream(
+        conn,
+        &provider.tenant_id,
+        &crate::service::invitations::code_hash(code),
+        &provider.id,
+        &identity.sub,
+        now,
+    )?;
+    Ok(Some(user.id))
 }
 
 /// Rule (4): a new user of the provider, bound to `sub`, with the provider's default roles and
@@ -117,5 +128,15 @@ fn provision(
         ))));
     }
     store::users::insert(conn, &user, None)?;
+    let event = AuditEvent::security(
+        tenant,
+        user.id.as_str(),
+        AuditAction::UserProvisioned,
+        Outcome::Success,
+        &Origin::default(),
+        now,
+    )
+    .on(user.id.as_str());
+    store::audit::record(conn, &event)?;
     Ok(Ok(user.id))
 }

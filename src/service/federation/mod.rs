@@ -12,10 +12,12 @@ mod verify;
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::secrets::{random_token, sha256_b64url};
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
 use crate::domain::identity_provider::{
     redirect_uri, IdentityProvider, ProviderKind, LOCAL_IDENTITY_PROVIDER_ID,
 };
 use crate::domain::TenantId;
+use crate::metrics::SignInOutcome;
 use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::store::identity_providers::{self as idp_store, PendingLogin};
@@ -190,6 +192,38 @@ fn provider_for_request(
     })
 }
 
+/// The enabled upstream provider `id` that the open invitation `code` names.
+fn provider_for_invitation(
+    ctx: &Context,
+    code: &str,
+    provider: &str,
+) -> ServiceResult<Result<(IdentityProvider, FormParams), Refusal>> {
+    let now = ctx.now();
+    ctx.store.read(|conn| {
+        let hash = super::invitations::code_hash(code);
+        let invitation = match crate::store::invitations::by_code_hash(conn, &hash)? {
+            Some(i) if i.is_open(now) && i.identity_provider_id.eq_ignore_ascii_case(provider) => i,
+            _ => {
+                return Ok(Err(Refusal::bad(
+                    "the invitation is unknown, has expired or was already used",
+                )))
+            }
+        };
+        match idp_store::get(
+            conn,
+            &invitation.tenant_id,
+            &invitation.identity_provider_id,
+        )? {
+            Some(p) if p.kind == ProviderKind::OpenIdConnect && p.enabled => {
+                Ok(Ok((p, FormParams::default())))
+            }
+            _ => Ok(Err(Refusal::bad(
+                "the invitation's identity provider is not enabled",
+            ))),
+        }
+    })
+}
+
 /// `GET /identity/federation/start`: sends the browser to the upstream's authorization endpoint
 /// with PKCE, state and nonce (and the request's `login_hint`); the pending login is stored and
 /// the returned cookie value binds it to this browser.
@@ -200,8 +234,13 @@ pub async fn start(
     invitation: Option<String>,
 ) -> ServiceResult<Federated> {
     let c = ctx.clone();
-    let r = request.clone();
-    let found = unit(ctx, move |_| provider_for_request(&c, &r, &provider)).await?;
+    let (r, code) = (request.clone(), invitation.clone());
+    // From an invitation link there is no authorization request: the invitation names the
+    // tenant, and the accepted user lands on the portal.
+    let found = match code.filter(|_| request.is_empty()) {
+        Some(code) => unit(ctx, move |_| provider_for_invitation(&c, &code, &provider)).await?,
+        None => unit(ctx, move |_| provider_for_request(&c, &r, &provider)).await?,
+    };
     let (provider, params) = match found {
         Ok(v) => v,
         Err(refusal) => return Ok(Federated::Refused(refusal)),
@@ -383,15 +422,25 @@ pub async fn callback(ctx: &Context, cb: Callback) -> ServiceResult<Federated> {
     let Some(code) = cb.code.clone().filter(|c| !c.is_empty()) else {
         return Ok(Federated::Refused(Refusal::bad("the answer has no code")));
     };
+    let provider_id = taken.provider.id.clone();
     let identity = match verify::identify(ctx, &taken, code).await {
         Ok(i) => i,
-        Err(refusal) => return Ok(Federated::Refused(refusal)),
+        Err(refusal) => {
+            ctx.metrics.sign_in(&provider_id, SignInOutcome::Failure);
+            return Ok(Federated::Refused(refusal));
+        }
     };
     let old = cb.old_session;
-    unit(ctx, move |ctx| {
+    let outcome = unit(ctx, move |ctx| {
         sign_in(ctx, &taken, &identity, old.as_deref())
     })
-    .await
+    .await?;
+    let counted = match &outcome {
+        Federated::Refused(_) => SignInOutcome::Failure,
+        _ => SignInOutcome::Success,
+    };
+    ctx.metrics.sign_in(&provider_id, counted);
+    Ok(outcome)
 }
 
 /// Maps the identity to a user and starts the session; then back to the authorization endpoint.
@@ -418,6 +467,23 @@ fn sign_in(
             now,
         )?;
         idp_store::set_session_origin(conn, &session.id_hash, &provider.id, &identity.amr)?;
+        let event = AuditEvent::security(
+            &provider.tenant_id,
+            user.as_str(),
+            AuditAction::SigninSucceeded,
+            Outcome::Success,
+            &Origin::default(),
+            now,
+        )
+        .on(user.as_str());
+        crate::store::audit::record(conn, &event)?;
+        // An invitation accepted from its link has no authorization request to go back to.
+        if taken.login.request.is_empty() {
+            return Ok(Federated::Redirect {
+                location: format!("{}/portal", ctx.config.public_url),
+                cookie,
+            });
+        }
         let params = FormParams::parse(taken.login.request.as_bytes())?;
         Ok(Federated::Redirect {
             location: format!(

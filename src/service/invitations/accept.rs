@@ -5,9 +5,10 @@
 
 use super::{code_hash, not_found};
 use crate::clock::UnixTime;
+use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
 use crate::domain::invitation::STATE_ACCEPTED;
 use crate::domain::user::LOCAL_IDENTITY_PROVIDER_ID;
-use crate::domain::{Invitation, User};
+use crate::domain::{Invitation, TenantId, User};
 use crate::service::sessions::start_session;
 use crate::service::users::check_password_length;
 use crate::service::{Context, ServiceError, ServiceResult};
@@ -66,13 +67,21 @@ pub fn open(ctx: &Context, code: &str) -> ServiceResult<Option<Opened>> {
         let (Some(tenant), Some(user)) = (tenant, user) else {
             return Ok(None);
         };
+        let provider_name = if invitation.identity_provider_id == LOCAL_IDENTITY_PROVIDER_ID {
+            None
+        } else {
+            store::identity_providers::get(
+                conn,
+                &invitation.tenant_id,
+                &invitation.identity_provider_id,
+            )?
+            .map(|p| p.display_name)
+        };
         Ok(Some(Opened {
             tenant_name: tenant.company_name,
             email: user.email,
             identity_provider_id: invitation.identity_provider_id,
-            // The upstream providers live on the federation branch; at merge this is the
-            // provider's DisplayName from `identity_providers`.
-            provider_name: None,
+            provider_name,
         }))
     })
 }
@@ -109,7 +118,9 @@ pub fn accept_local(
         let Some(invitation) = open_invitation(conn, code, now)? else {
             return Ok(AcceptLocal::Invalid);
         };
+        // A tenant whose Local provider is disabled has no passwords (SPEC §12.1).
         if invitation.identity_provider_id != LOCAL_IDENTITY_PROVIDER_ID
+            || !crate::service::federation::password_enabled(conn, &invitation.tenant_id)?
             || !store::invitations::claim(conn, &invitation.id, now, STATE_ACCEPTED)?
         {
             return Ok(AcceptLocal::Invalid);
@@ -118,6 +129,7 @@ pub fn accept_local(
             .ok_or_else(not_found)?;
         user.last_updated = now;
         store::users::update(conn, &user, Some(&hash))?;
+        accepted_event(conn, &invitation, now)?;
         let (_, cookie) =
             start_session(ctx, conn, old_cookie, &invitation.tenant_id, &user.id, now)?;
         Ok(AcceptLocal::SignedIn { cookie })
@@ -132,18 +144,19 @@ fn unusable() -> ServiceError {
 }
 
 /// Accepts an invitation with an upstream identity (SPEC §12.2 (2)), inside the federation
-/// callback's transaction: the invitation (found by [`code_hash`] of its code) must be open and
-/// for `provider_id`; the user's `ExternalUserId` becomes `subject` and the invitation is
+/// callback's transaction: the invitation (found by [`code_hash`] of its code) must be open, of
+/// `tenant` and for `provider_id`; the user's `ExternalUserId` becomes `subject` and the invitation is
 /// accepted, both in the caller's unit of work. Returns the bound user.
 pub fn accept_upstream(
     conn: &mut DbConn,
+    tenant: &TenantId,
     invitation_code_hash: &str,
     provider_id: &str,
     subject: &str,
     now: UnixTime,
 ) -> ServiceResult<User> {
     let invitation = store::invitations::by_code_hash(conn, invitation_code_hash)?
-        .filter(|i| i.is_open(now))
+        .filter(|i| i.is_open(now) && i.tenant_id == *tenant)
         .ok_or_else(unusable)?;
     let provider = crate::domain::ids::canonical_guid(provider_id).unwrap_or_default();
     if provider != invitation.identity_provider_id || provider == LOCAL_IDENTITY_PROVIDER_ID {
@@ -173,5 +186,20 @@ pub fn accept_upstream(
     user.external_user_id = Some(subject.to_owned());
     user.last_updated = now;
     store::users::update(conn, &user, None)?;
+    accepted_event(conn, &invitation, now)?;
     Ok(user)
+}
+
+/// `invitation.accepted`, by the invited user, in the accepting unit of work.
+fn accepted_event(conn: &mut DbConn, invitation: &Invitation, now: UnixTime) -> ServiceResult<()> {
+    let event = AuditEvent::security(
+        &invitation.tenant_id,
+        invitation.user_id.as_str(),
+        AuditAction::InvitationAccepted,
+        Outcome::Success,
+        &Origin::default(),
+        now,
+    )
+    .on(invitation.id.as_str());
+    Ok(store::audit::record(conn, &event)?)
 }

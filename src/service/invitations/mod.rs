@@ -7,10 +7,12 @@
 //! new code and the old link stops working) and stored only as its SHA-256. Acceptance claims the
 //! row atomically, so a code is used once on any node.
 
+use super::audit;
 use super::users::parse_user_id;
 use super::{authorize, validate, Context, Rule, ServiceError, ServiceResult};
 use crate::clock::UnixTime;
 use crate::crypto::secrets::{random_token, sha256_b64url};
+use crate::domain::audit::AuditAction;
 use crate::domain::invitation::{self as rules, STATE_NONE};
 use crate::domain::{Caller, Invitation, InvitationId, ListQuery, Page, TenantId, User, UserId};
 use crate::store::{self, DbConn};
@@ -225,7 +227,15 @@ pub fn create(
     let now = ctx.now();
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
-        create_row(ctx, conn, tenant, user, &input, now)
+        let issued = create_row(ctx, conn, tenant, user, &input, now)?;
+        audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::InvitationCreated,
+            issued.invitation.id.as_str(),
+        )?;
+        Ok(issued)
     })
 }
 
@@ -254,7 +264,15 @@ pub fn update(
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
         let invitation = find(conn, tenant, target)?;
-        renew_row(ctx, conn, invitation, &input, now)
+        let issued = renew_row(ctx, conn, invitation, &input, now)?;
+        audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::InvitationRenewed,
+            issued.invitation.id.as_str(),
+        )?;
+        Ok(issued)
     })
 }
 
@@ -269,7 +287,13 @@ pub fn delete(
         authorize(conn, caller, tenant, Rule::Admin)?;
         let invitation = find(conn, tenant, target)?;
         store::invitations::delete(conn, &invitation.id)?;
-        Ok(())
+        audit::changed(
+            ctx,
+            conn,
+            caller,
+            AuditAction::InvitationRevoked,
+            invitation.id.as_str(),
+        )
     })
 }
 
@@ -305,13 +329,21 @@ pub fn invite(
     ctx.store.write(|conn| {
         authorize(conn, caller, tenant, Rule::Admin)?;
         let input = InvitationInput::default();
-        match store::invitations::of_user(conn, tenant, user)? {
-            None => create_row(ctx, conn, tenant, user, &input, now),
+        let (issued, action) = match store::invitations::of_user(conn, tenant, user)? {
+            None => (
+                create_row(ctx, conn, tenant, user, &input, now)?,
+                AuditAction::InvitationCreated,
+            ),
             Some(mut existing) => {
                 existing.expires = now + rules::DEFAULT_LIFETIME_SECONDS;
-                renew_row(ctx, conn, existing, &input, now)
+                (
+                    renew_row(ctx, conn, existing, &input, now)?,
+                    AuditAction::InvitationRenewed,
+                )
             }
-        }
+        };
+        audit::changed(ctx, conn, caller, action, issued.invitation.id.as_str())?;
+        Ok(issued)
     })
 }
 
