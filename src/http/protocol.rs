@@ -44,7 +44,10 @@ fn is_form(req: &HttpRequest) -> bool {
 
 /// Reads the form body of a token, revocation or introspection request (RFC 6749 §3.2: form
 /// encoded; size limited). A failure is already rendered as a token-style error.
-async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, HttpResponse> {
+pub(super) async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Bytes, HttpResponse> {
     let refuse = |description: &str| {
         oauth_json_error(
             &ServiceError::OAuth(OAuthError::invalid_request(description)),
@@ -88,7 +91,7 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
 /// Renders the result of an endpoint where the client authenticated (token, revocation,
 /// introspection): `render` makes the success response (with `Cache-Control: no-store`), errors
 /// are token-style; CORS headers only for an origin of the authenticated client.
-fn client_answer<T>(
+pub(super) fn client_answer<T>(
     result: Result<Result<ClientAnswer<T>, TokenError>, ServiceError>,
     origin: Option<&str>,
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
