@@ -8,7 +8,8 @@
 # POST /identity/connect/token (client_credentials, Basic auth) with a real load generator at 16 and 64
 # connections; also discovery and JWKS, RSS idle and under load, and time-to-ready of a restart. Then
 # fills the tenant with 50 000 clients through the store (bench-fill) and measures the token rate and
-# management-API list pages again. Ends with a table against the SPEC §10 targets. Load generator and server share the machine's cores, as the
+# management-API list pages again; then the token load on PostgreSQL (a fresh database per server,
+# dropped afterwards). Ends with a table against the SPEC §10 targets and the figures as Markdown. Load generator and server share the machine's cores, as the
 # spec says. Every server listens on 127.0.0.1 only and all traffic goes there.
 #
 # Load generator: `oha` (crates.io, `cargo install oha --locked`, into ~/.cargo/bin by default). It is a
