@@ -68,11 +68,7 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
     refused: impl FnOnce(&ServiceError),
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
 ) -> HttpResponse {
-    let input = match read_form(req, payload).await {
-        Ok(body) => super::authorization(req).map(|a| (body, a)),
-        Err(e) => Err(e),
-    };
-    let (body, authorization) = match input {
+    let (body, authorization) = match client_request(req, payload).await {
         Ok(input) => input,
         Err(e) => {
             refused(&e);
@@ -82,17 +78,35 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
     let origin = cors::request_origin(req);
     let ctx = state.ctx.clone();
     let result = blocking(move || Ok(work(&ctx, authorization.as_deref(), &body))).await;
-    match &result {
-        Ok(Err(TokenError { error, .. })) | Err(error) => refused(error),
-        Ok(Ok(_)) => {}
+    if let Some(error) = refusal_of(&result) {
+        refused(error);
     }
     client_answer(result, origin.as_deref(), render)
+}
+
+/// The form body and the `Authorization` header of a request where the client authenticates.
+pub(super) async fn client_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(web::Bytes, Option<String>), ServiceError> {
+    let body = read_form(req, payload).await?;
+    Ok((body, super::authorization(req)?))
+}
+
+/// The error a client endpoint answers with, if it refused.
+pub(super) fn refusal_of<T>(
+    result: &Result<Result<ClientAnswer<T>, TokenError>, ServiceError>,
+) -> Option<&ServiceError> {
+    match result {
+        Ok(Err(TokenError { error, .. })) | Err(error) => Some(error),
+        Ok(Ok(_)) => None,
+    }
 }
 
 /// Renders the result of an endpoint where the client authenticated (token, revocation,
 /// introspection): `render` makes the success response (with `Cache-Control: no-store`), errors
 /// are token-style; CORS headers only for an origin of the authenticated client.
-fn client_answer<T>(
+pub(super) fn client_answer<T>(
     result: Result<Result<ClientAnswer<T>, TokenError>, ServiceError>,
     origin: Option<&str>,
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,

@@ -2,11 +2,17 @@
 //! gets CORS headers (SPEC §7); the client's origins come with the service's answer, so the hot
 //! path makes no extra read. Every answer is counted (SPEC §13.1): a token by grant type and
 //! client kind, a refusal by its OAuth error code.
+//!
+//! Unlike the other endpoints, a token request is first offered to `exchange_now`, which answers
+//! on this async worker what cannot block (SQLite `client_credentials` with an idle pooled
+//! connection: one read of microseconds and one signature); the rest goes to the blocking pool
+//! as everywhere else. The hand-off to the pool and back cost more than that work itself
+//! (issue 10, docs/decisions/0007).
 
-use super::errors::oauth_code;
-use super::protocol::client_endpoint;
-use super::AppState;
-use crate::service::token::exchange;
+use super::errors::{oauth_code, oauth_json_error};
+use super::protocol::{client_answer, client_request, refusal_of};
+use super::{blocking, cors, AppState};
+use crate::service::token::{exchange, exchange_now};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn token(
@@ -15,20 +21,27 @@ pub async fn token(
     payload: web::Payload,
 ) -> HttpResponse {
     let metrics = &state.ctx.metrics;
-    let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
-    let exchange_from = move |ctx: &_, authorization: Option<&str>, body: &[u8]| {
-        exchange(ctx, authorization, body, &from)
+    let (body, authorization) = match client_request(&req, payload).await {
+        Ok(input) => input,
+        Err(e) => {
+            metrics.token_refused(oauth_code(&e));
+            return oauth_json_error(&e, false);
+        }
     };
-    client_endpoint(
-        &state,
-        &req,
-        payload,
-        exchange_from,
-        |error| metrics.token_refused(oauth_code(error)),
-        |issued, res| {
-            metrics.token_issued(issued.grant_type, issued.client_kind);
-            res.json(issued.response)
-        },
-    )
-    .await
+    let origin = cors::request_origin(&req);
+    let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
+    let result = match exchange_now(&state.ctx, authorization.as_deref(), &body, &from) {
+        Some(answer) => Ok(answer),
+        None => {
+            let ctx = state.ctx.clone();
+            blocking(move || Ok(exchange(&ctx, authorization.as_deref(), &body, &from))).await
+        }
+    };
+    if let Some(error) = refusal_of(&result) {
+        metrics.token_refused(oauth_code(error));
+    }
+    client_answer(result, origin.as_deref(), |issued, res| {
+        metrics.token_issued(issued.grant_type, issued.client_kind);
+        res.json(issued.response)
+    })
 }

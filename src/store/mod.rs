@@ -232,6 +232,16 @@ impl Store {
         work(&mut conn)
     }
 
+    /// [`Store::read`] only when a pooled connection is idle at once; `None` instead of waiting
+    /// for one (for work on an async worker thread, which must not block).
+    pub fn read_now<T, E>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Option<Result<T, E>> {
+        let mut conn = self.pool.try_get()?;
+        Some(work(&mut conn))
+    }
+
     /// Runs `work` in one transaction; rolled back when it returns an error. Errors of the
     /// transaction itself (begin, commit) come back as [`StoreError`]s, so no caller sees diesel.
     pub fn write<T, E>(&self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>

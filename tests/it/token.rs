@@ -320,6 +320,65 @@ async fn access_tokens_follow_the_client_lifetime_and_roles() {
     assert_eq!(c["role_type"], json!([TENANT_MEMBER.role_type_id()]));
 }
 
+/// The token read joins secrets and roles (SQLite: two statements, PostgreSQL: one joined
+/// statement, issue 10): with several of each, every secret authenticates and the token holds
+/// every role exactly once.
+#[tokio::test]
+async fn every_secret_works_and_every_role_is_claimed_once_with_several_of_each() {
+    let server = TestServer::spawn().await;
+    let admin = server.admin_token().await;
+    let member = server.role_id(TENANT_MEMBER).await;
+    let viewer = server.role_id(crate::harness::TENANT_VIEWER).await;
+    let res = post(
+        &server.api("/ClientCredentialClients"),
+        &admin,
+        json!({"Name": "many", "RoleIds": [member, viewer]}),
+    )
+    .await;
+    assert_eq!(res.status, 201);
+    let id = res.body["Client"]["Id"].as_str().unwrap().to_owned();
+    let mut secrets = vec![res.body["Secret"].as_str().unwrap().to_owned()];
+    let exp = portcullis::domain::time::format_time(server.clock().now() + 86_400);
+    for n in 0..3 {
+        let res = post(
+            &server.api(&format!("/ClientCredentialClients/{id}/Secrets")),
+            &admin,
+            json!({"Description": format!("extra {n}"), "Expiration": exp}),
+        )
+        .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        secrets.push(res.body["Secret"].as_str().unwrap().to_owned());
+    }
+    let mut roles = vec![member.clone(), viewer.clone()];
+    roles.sort();
+    let mut role_types = vec![
+        TENANT_MEMBER.role_type_id().to_owned(),
+        crate::harness::TENANT_VIEWER.role_type_id().to_owned(),
+    ];
+    role_types.sort();
+    for secret in &secrets {
+        let res = server
+            .token_form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+            ])
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let c = jwt_claims(res.body["access_token"].as_str().unwrap());
+        assert_eq!(c["role"], json!(roles));
+        assert_eq!(c["role_type"], json!(role_types));
+    }
+    let wrong = server
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id.as_str()),
+            ("client_secret", "not-one-of-them"),
+        ])
+        .await;
+    assert_eq!(wrong.status, 401);
+}
+
 #[tokio::test]
 async fn es256_and_eddsa_access_tokens_are_signed_with_their_algorithm() {
     for alg in ["ES256", "EdDSA"] {

@@ -60,12 +60,47 @@ pub fn authenticate(
     ctx: &Context,
     presented: &PresentedClient,
 ) -> Result<TokenClient, ServiceError> {
-    let invalid = || OAuthError::invalid_client("client authentication failed").into();
-    let id = ClientId::parse(presented.client_id()).map_err(|_| invalid())?;
+    let id = presented_id(presented)?;
     let client = ctx
         .store
-        .read(|conn| crate::store::clients::load_for_token(conn, &id))?
-        .ok_or_else(invalid)?;
+        .read(|conn| crate::store::clients::load_for_token(conn, &id))?;
+    check_credentials(ctx, presented, client)
+}
+
+/// [`authenticate`] without waiting for a pooled connection: `None` when none is idle right now.
+pub(super) fn authenticate_now(
+    ctx: &Context,
+    presented: &PresentedClient,
+) -> Option<Result<TokenClient, ServiceError>> {
+    let id = match presented_id(presented) {
+        Ok(id) => id,
+        Err(e) => return Some(Err(e)),
+    };
+    let client = ctx
+        .store
+        .read_now(|conn| crate::store::clients::load_for_token(conn, &id))?;
+    Some(
+        client
+            .map_err(ServiceError::from)
+            .and_then(|c| check_credentials(ctx, presented, c)),
+    )
+}
+
+fn invalid() -> ServiceError {
+    OAuthError::invalid_client("client authentication failed").into()
+}
+
+fn presented_id(presented: &PresentedClient) -> Result<ClientId, ServiceError> {
+    ClientId::parse(presented.client_id()).map_err(|_| invalid())
+}
+
+/// The client as read (`None`: unknown) checked against the presented credentials.
+fn check_credentials(
+    ctx: &Context,
+    presented: &PresentedClient,
+    client: Option<TokenClient>,
+) -> Result<TokenClient, ServiceError> {
+    let client = client.ok_or_else(invalid)?;
     if !client.enabled {
         return Err(invalid());
     }

@@ -11,6 +11,7 @@ pub mod issue;
 mod refresh;
 pub mod revoke;
 
+use client_auth::authenticate_now;
 pub use client_auth::{authenticate, authenticate_form, AuthenticatedForm};
 pub use issue::{verify_access_token, AccessGrant, AccessToken, SignIn, TokenResponse};
 
@@ -19,6 +20,7 @@ use crate::domain::ClientKind;
 use crate::oauth::client_auth::{presented_client, PresentedClient};
 use crate::oauth::form::FormParams;
 use crate::oauth::{ErrorCode, GrantType, OAuthError};
+use crate::store::Backend;
 
 use super::Context;
 use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
@@ -86,56 +88,126 @@ pub(crate) fn invalid_grant(description: &str) -> ServiceError {
     OAuthError::new(ErrorCode::InvalidGrant, description).into()
 }
 
+/// A parsed token request whose grant type is one we serve, before client authentication.
+struct TokenRequest {
+    form: FormParams,
+    presented: PresentedClient,
+    used_basic: bool,
+    grant_type: GrantType,
+}
+
+impl TokenRequest {
+    /// Reads the form and the client's credentials; refuses an unsupported grant type and a
+    /// request without client authentication. No I/O.
+    fn parse(authorization: Option<&str>, body: &[u8]) -> Result<TokenRequest, TokenError> {
+        let form = FormParams::parse(body)?;
+        let presented = presented_client(authorization, &form)?;
+        let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
+        let fail = |error: ServiceError| TokenError {
+            error,
+            used_basic,
+            cors_origins: Vec::new(),
+        };
+        let requested = form.require("grant_type").map_err(|e| fail(e.into()))?;
+        let Some(grant_type) = GrantType::parse(requested) else {
+            return Err(fail(
+                OAuthError::new(
+                    ErrorCode::UnsupportedGrantType,
+                    format!("grant_type '{requested}' is not supported"),
+                )
+                .into(),
+            ));
+        };
+        let presented = presented.ok_or_else(|| {
+            fail(OAuthError::invalid_client("the client did not authenticate").into())
+        })?;
+        Ok(TokenRequest {
+            form,
+            presented,
+            used_basic,
+            grant_type,
+        })
+    }
+
+    /// Runs the grant for the authenticated `client` (or renders why authentication failed).
+    fn answer(
+        self,
+        ctx: &Context,
+        client: Result<TokenClient, ServiceError>,
+        origin: &Origin,
+    ) -> Result<ClientAnswer<Issued>, TokenError> {
+        let client = client.map_err(|error| TokenError {
+            error,
+            used_basic: self.used_basic,
+            cors_origins: Vec::new(),
+        })?;
+        let form = &self.form;
+        let result = match self.grant_type {
+            GrantType::AuthorizationCode => code::redeem(ctx, &client, form, origin),
+            GrantType::RefreshToken => refresh::refresh(ctx, &client, form, origin),
+            GrantType::ClientCredentials => {
+                client_credentials::grant(ctx, &client, form.get("scope"))
+            }
+        };
+        // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
+        let cors_origins = client.cors_origins();
+        match result {
+            Ok(response) => Ok(ClientAnswer {
+                value: Issued {
+                    response,
+                    grant_type: self.grant_type,
+                    client_kind: client.kind,
+                },
+                cors_origins,
+            }),
+            Err(error) => Err(TokenError {
+                error,
+                used_basic: self.used_basic,
+                cors_origins,
+            }),
+        }
+    }
+}
+
 /// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form,
-/// `origin` where it came from (for the audit events of refusals that revoke).
+/// `origin` where it came from (for the audit events of refusals that revoke). Blocks (database
+/// reads and writes): run it on the blocking pool.
 pub fn exchange(
     ctx: &Context,
     authorization: Option<&str>,
     body: &[u8],
     origin: &Origin,
 ) -> Result<ClientAnswer<Issued>, TokenError> {
-    let form = FormParams::parse(body)?;
-    let presented = presented_client(authorization, &form)?;
-    let used_basic = matches!(presented, Some(PresentedClient::Basic { .. }));
-    let fail = |error: ServiceError| TokenError {
-        error,
-        used_basic,
-        cors_origins: Vec::new(),
-    };
-    let requested = form.require("grant_type").map_err(|e| fail(e.into()))?;
-    let Some(grant_type) = GrantType::parse(requested) else {
-        return Err(fail(
-            OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("grant_type '{requested}' is not supported"),
-            )
-            .into(),
-        ));
-    };
-    let presented = presented.ok_or_else(|| {
-        fail(OAuthError::invalid_client("the client did not authenticate").into())
-    })?;
-    let client = authenticate(ctx, &presented).map_err(fail)?;
-    let result = match grant_type {
-        GrantType::AuthorizationCode => code::redeem(ctx, &client, &form, origin),
-        GrantType::RefreshToken => refresh::refresh(ctx, &client, &form, origin),
-        GrantType::ClientCredentials => client_credentials::grant(ctx, &client, form.get("scope")),
-    };
-    // Computed after the grant; free for client-credentials clients (no origins, nothing parsed).
-    let cors_origins = client.cors_origins();
-    match result {
-        Ok(response) => Ok(ClientAnswer {
-            value: Issued {
-                response,
-                grant_type,
-                client_kind: client.kind,
-            },
-            cors_origins,
-        }),
-        Err(error) => Err(TokenError {
-            error,
-            used_basic,
-            cors_origins,
-        }),
+    let request = TokenRequest::parse(authorization, body)?;
+    let client = authenticate(ctx, &request.presented);
+    request.answer(ctx, client, origin)
+}
+
+/// [`exchange`] for a caller that must not block (an async worker thread): answers what needs no
+/// waiting and returns `None` for the rest, which then goes to [`exchange`] on the blocking pool.
+///
+/// Answered here: a malformed request, and on SQLite a `client_credentials` request when a pooled
+/// connection is idle at once. That is one indexed read of microseconds (in WAL mode a reader
+/// never waits for a writer) and one signature, less work than handing the request to another
+/// thread and back (issue 10, docs/decisions/0007). Never here: PostgreSQL (a read is a network
+/// round trip and can stall for as long as the database does), grants that write (a writer waits
+/// for the writer lock), and a busy pool (`Store::read_now` does not wait for a connection).
+pub fn exchange_now(
+    ctx: &Context,
+    authorization: Option<&str>,
+    body: &[u8],
+    origin: &Origin,
+) -> Option<Result<ClientAnswer<Issued>, TokenError>> {
+    if ctx.store.backend() != Backend::Sqlite {
+        return None;
     }
+    let request = match TokenRequest::parse(authorization, body) {
+        Ok(r) => r,
+        Err(e) => return Some(Err(e)),
+    };
+    if request.grant_type != GrantType::ClientCredentials {
+        return None;
+    }
+    let client = authenticate_now(ctx, &request.presented)?;
+    Some(request.answer(ctx, client, origin))
 }
