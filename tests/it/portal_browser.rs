@@ -285,7 +285,17 @@ async fn edit_and_delete_a_custom_role(c: &Client, s: &Scenario) {
     wait_named(c, Some(&dialog), Role::Heading, "Delete Inspectors?").await;
     click_named(c, Some(&dialog), Role::Button, "Delete").await;
     wait_gone(c, Role::Link, "Inspectors").await;
-    let roles = s.api_get("/Roles").await;
+    // The link can vanish while the browser is still navigating, before the POST has committed:
+    // wait for the new page, then for the deletion to be visible through the API.
+    wait_named(c, None, Role::Link, "Tenant Viewer").await;
+    let mut roles = s.api_get("/Roles").await;
+    for _ in 0..50 {
+        if !roles.to_string().contains("Inspectors") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        roles = s.api_get("/Roles").await;
+    }
     assert!(
         !roles.to_string().contains("Inspectors"),
         "the role was not deleted: {roles}"
