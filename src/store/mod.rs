@@ -141,7 +141,12 @@ impl Store {
         let backend = manager.backend();
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
-            .min_idle(Some(1))
+            // Connections are made when wanted, never behind the caller's back: with a minimum
+            // of idle connections, r2d2 replenishes on a background thread after each checkout,
+            // and a CLI command that exits while libpq is still connecting there crashes in
+            // OpenSSL's exit handlers (seen: `keys retire` on PostgreSQL, 1 run in 3).
+            .min_idle(Some(0))
+            .idle_timeout(None)
             // r2d2 runs a validation query before every checkout: one extra statement on every
             // token request. A SQLite file connection cannot drop, so skip it there; a PostgreSQL
             // connection can (server restart), so keep it there: a broken connection is dropped at
@@ -150,6 +155,11 @@ impl Store {
             .connection_timeout(wait)
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        // Reach the database once, so a wrong URL or a database that is down fails here.
+        drop(
+            pool.get()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+        );
         Ok(Store {
             pool,
             backend,
