@@ -5,6 +5,7 @@
 //! before anything is stored — only after the caller was found to be an administrator, so that
 //! nobody else can make the server call out.
 
+use super::blocking_unit as unit;
 use super::federation::upstream::UpstreamError;
 use super::{authorize, validate, Context, Rule, ServiceError, ServiceResult};
 use crate::domain::audit::{AuditAction, AuditEvent};
@@ -244,17 +245,6 @@ fn limit_reached(conn: &mut DbConn, tenant: &TenantId) -> ServiceResult<()> {
         ));
     }
     Ok(())
-}
-
-async fn unit<T, F>(ctx: &Context, work: F) -> ServiceResult<T>
-where
-    F: FnOnce(&Context) -> ServiceResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || work(&ctx))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// POST (TA; or the operator): checks the caller, the fields and the limit, then the Authority's

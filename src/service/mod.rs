@@ -63,6 +63,19 @@ impl Context {
     }
 }
 
+/// Runs one unit of database work on the blocking pool, for the async use cases (federation,
+/// identity providers) that wait on upstream HTTP between their database work.
+pub(crate) async fn blocking_unit<T, F>(ctx: &Context, work: F) -> ServiceResult<T>
+where
+    F: FnOnce(&Context) -> ServiceResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || work(&ctx))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+}
+
 /// The one error type of the service layer. The HTTP layer renders it per endpoint style.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

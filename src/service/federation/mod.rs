@@ -10,6 +10,7 @@ pub mod mapping;
 pub mod upstream;
 mod verify;
 
+use super::blocking_unit as unit;
 use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::secrets::{random_token, sha256_b64url};
 use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
@@ -150,18 +151,6 @@ pub fn sign_in_options(
 /// Whether password sign-in is on for `tenant` (its Local provider is enabled).
 pub fn password_enabled(conn: &mut DbConn, tenant: &TenantId) -> ServiceResult<bool> {
     Ok(idp_store::get(conn, tenant, LOCAL_IDENTITY_PROVIDER_ID)?.is_none_or(|p| p.enabled))
-}
-
-/// Runs one unit of database work on the blocking pool.
-async fn unit<T, F>(ctx: &Context, work: F) -> ServiceResult<T>
-where
-    F: FnOnce(&Context) -> ServiceResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || work(&ctx))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// The enabled upstream provider `id` of the tenant of the authorization request `request`.
