@@ -127,16 +127,12 @@ pub fn spawn_upkeep(ctx: Context) {
             let purge_keys = rounds.is_multiple_of(360);
             let purge_grants = rounds.is_multiple_of(6);
             let result = web::block(move || {
-                let now = c.now();
                 if purge_grants {
                     if let Err(e) = crate::service::upkeep::purge_expired(&c) {
                         tracing::warn!(error = %e, "purging expired grants failed");
                     }
                 }
-                if purge_keys {
-                    c.keys.purge(now)?;
-                }
-                c.keys.refresh(now)
+                crate::service::upkeep::key_upkeep(&c, purge_keys)
             })
             .await;
             match result {

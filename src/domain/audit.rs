@@ -65,7 +65,7 @@ actions! {
     UserProvisioned = "user.provisioned",
     KeyRotated = "key.rotated",
     KeyRetired = "key.retired",
-    /// Reserved for the server's own key upkeep (retired keys deleted; actor [`SERVER_ACTOR`]).
+    /// The server's own key upkeep deleted a retired key (actor [`SERVER_ACTOR`]).
     KeyPurged = "key.purged",
     SigninSucceeded = "signin.succeeded",
     SigninFailed = "signin.failed",
@@ -167,6 +167,14 @@ impl AuditEvent {
             target_id: Some(target.to_owned()),
             outcome: Outcome::Success,
             origin: Origin::default(),
+        }
+    }
+
+    /// A server-wide change the server made by itself (automatic key rotation, key purge).
+    pub fn server(action: AuditAction, target: &str, now: UnixTime) -> AuditEvent {
+        AuditEvent {
+            actor: SERVER_ACTOR.to_owned(),
+            ..AuditEvent::cli(None, action, target, now)
         }
     }
 

@@ -3,10 +3,38 @@
 //! so no lock is held long enough to stall the token endpoint (SPEC §9).
 
 use super::{Context, ServiceResult};
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::store;
 
 /// Rows deleted per table per round.
 pub const PURGE_BATCH: i64 = 500;
+
+/// The server's key upkeep: purges keys retired long enough ago (when `purge`), starts an
+/// automatic rotation if one is due, re-reads the key set; each key added or removed is a
+/// server-wide audit event (actor `server`, no tenant).
+pub fn key_upkeep(ctx: &Context, purge: bool) -> ServiceResult<()> {
+    let now = ctx.now();
+    let keys_error = |e: super::keys::KeysError| super::ServiceError::Internal(e.to_string());
+    let purged = if purge {
+        ctx.keys.purge(now).map_err(keys_error)?
+    } else {
+        Vec::new()
+    };
+    let added = ctx.keys.refresh_reporting(now).map_err(keys_error)?;
+    if purged.is_empty() && added.is_empty() {
+        return Ok(());
+    }
+    ctx.store.write(|conn| -> ServiceResult<()> {
+        for kid in &purged {
+            store::audit::record(conn, &AuditEvent::server(AuditAction::KeyPurged, kid, now))?;
+        }
+        for key in &added {
+            let event = AuditEvent::server(AuditAction::KeyRotated, &key.kid, now);
+            store::audit::record(conn, &event)?;
+        }
+        Ok(())
+    })
+}
 
 /// One round of clean-up; returns how many rows went.
 pub fn purge_expired(ctx: &Context) -> ServiceResult<usize> {

@@ -324,3 +324,77 @@ fn migrate_prints_each_migration_with_its_duration() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 migration(s) applied"));
     drop_database(&pg_schema);
 }
+
+/// The server's own key upkeep is audited (SPEC §13.2): an automatic rotation and the purge of a
+/// retired key are server-wide events (actor `server`, no tenant), one per key, and a round that
+/// changes nothing writes nothing.
+#[tokio::test]
+async fn automatic_rotation_and_purge_are_server_wide_audit_events() {
+    use crate::harness::{Options, TestServer};
+    use portcullis::service::upkeep::key_upkeep;
+    // The template keys activated in 2001: with a 1-day period a rotation is due at once.
+    let server = TestServer::spawn_with(Options {
+        key_rotation_days: Some(1),
+        ..Options::default()
+    })
+    .await;
+    let server_events = |all: Vec<portcullis::domain::audit::AuditRecord>| {
+        all.into_iter()
+            .filter(|r| r.event.actor == "server")
+            .map(|r| {
+                assert!(r.event.tenant_id.is_none(), "{r:?}");
+                (
+                    r.event.action.as_str(),
+                    r.event.target_id.unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let upkeep = |purge: bool| {
+        let ctx = server.ctx.clone();
+        async move {
+            tokio::task::spawn_blocking(move || key_upkeep(&ctx, purge))
+                .await
+                .unwrap()
+                .expect("key upkeep")
+        }
+    };
+    upkeep(false).await;
+    let rotated = server_events(crate::audit::all_events(&server).await);
+    let kids: Vec<String> = rotated.iter().map(|(_, kid)| kid.clone()).collect();
+    assert!(!rotated.is_empty());
+    assert!(
+        rotated.iter().all(|(action, _)| *action == "key.rotated"),
+        "{rotated:?}"
+    );
+    let next_kids: Vec<String> = server
+        .ctx
+        .keys
+        .source()
+        .list(server.clock().now())
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.state == KeyState::Next)
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids, next_kids, "one event per next key added");
+
+    upkeep(false).await;
+    assert_eq!(
+        server_events(crate::audit::all_events(&server).await),
+        rotated
+    );
+
+    // The next keys start signing, the old ones retire; once retired long enough they are purged.
+    server.clock().advance(ROTATION_DELAY + 1);
+    upkeep(false).await;
+    server.clock().advance(RETIRED_KEY_RETENTION + 1);
+    upkeep(true).await;
+    let after = server_events(crate::audit::all_events(&server).await);
+    let purged: Vec<&(&str, String)> = after.iter().filter(|(a, _)| *a == "key.purged").collect();
+    assert!(!purged.is_empty(), "{after:?}");
+    assert!(
+        purged.iter().all(|(_, kid)| !kids.contains(kid)),
+        "{after:?}"
+    );
+}

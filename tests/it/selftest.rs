@@ -141,7 +141,14 @@ async fn a_public_url_other_than_where_the_server_is_reached_fails_issuer_equali
     })
     .await;
     let run = with_admin(&server, &server.base, &server.admin.admin_client_secret).await;
-    assert_eq!(run.names(), ALL, "{}", run.stdout);
+    assert_eq!(
+        run.names(),
+        ALL,
+        "exit {:?}\n{}\n{}",
+        run.code,
+        run.stdout,
+        run.stderr
+    );
     assert_eq!(run.failed(), ["issuer"], "{}", run.stdout);
     assert!(
         run.line("issuer").contains("http://127.0.0.1:1/identity"),

@@ -14,7 +14,7 @@ pub use source::KeySource;
 use crate::clock::UnixTime;
 use crate::config::Config;
 use crate::crypto::jwt::Verifier;
-use crate::crypto::keys::{lifecycle, KeyRing, SigningAlg, SigningKey};
+use crate::crypto::keys::{lifecycle, KeyInfo, KeyRing, SigningAlg, SigningKey};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::CryptoError;
 use crate::store::{Store, StoreError};
@@ -104,9 +104,19 @@ impl KeyCache {
     /// Starts an automatic rotation if one is due, re-reads the key set (and makes sure every
     /// needed algorithm still has a key).
     pub fn refresh(&self, now: UnixTime) -> Result<(), KeysError> {
+        self.refresh_reporting(now).map(drop)
+    }
+
+    /// [`KeyCache::refresh`], returning the next keys this call added (for the audit trail).
+    pub fn refresh_reporting(&self, now: UnixTime) -> Result<Vec<KeyInfo>, KeysError> {
+        let mut added = Vec::new();
         for &alg in &self.algs {
-            self.source
-                .rotate_if_due(alg, now, self.rotation_period, ROTATION_DELAY)?;
+            added.extend(self.source.rotate_if_due(
+                alg,
+                now,
+                self.rotation_period,
+                ROTATION_DELAY,
+            )?);
         }
         let ring = self
             .source
@@ -114,7 +124,7 @@ impl KeyCache {
             .with_retention(RETIRED_KEY_RETENTION);
         let fresh = load(ring, now)?;
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-        Ok(())
+        Ok(added)
     }
 
     /// Removes keys retired long enough ago.
