@@ -16,6 +16,7 @@ pub mod schema;
 pub mod server_secrets;
 pub mod signing_keys;
 pub mod tenants;
+mod token_read;
 pub mod users;
 
 pub use connection::{Backend, DbConn};
