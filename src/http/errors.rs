@@ -164,30 +164,32 @@ pub fn as_oauth_error(
     endpoint: &str,
     descriptions: ServerDescriptions,
 ) -> (StatusCode, OAuthError) {
+    let code = oauth_code(error);
     match error {
         ServiceError::OAuth(e) => (StatusCode::BAD_REQUEST, e.clone()),
         ServiceError::BadRequest { reason, .. } => (
             StatusCode::BAD_REQUEST,
-            OAuthError::invalid_request(reason.clone()),
+            OAuthError::new(code, reason.clone()),
         ),
         ServiceError::Unavailable(detail) => {
             tracing::error!(detail, endpoint, "service unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                OAuthError::new(ErrorCode::TemporarilyUnavailable, descriptions.unavailable),
+                OAuthError::new(code, descriptions.unavailable),
             )
         }
         other => {
             tracing::error!(error = %other, endpoint, "unexpected error");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                OAuthError::new(ErrorCode::ServerError, descriptions.unexpected),
+                OAuthError::new(code, descriptions.unexpected),
             )
         }
     }
 }
 
-/// The OAuth error code [`as_oauth_error`] answers `error` with (for `/metrics`; logs nothing).
+/// The OAuth error code of `error` as [`as_oauth_error`] answers it (the one mapping; `/metrics`
+/// counts refusals by it, and it logs nothing).
 pub fn oauth_code(error: &ServiceError) -> ErrorCode {
     match error {
         ServiceError::OAuth(e) => e.code,

@@ -56,8 +56,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::Byte
 
 /// Serves an endpoint where the client authenticates (token, revocation, introspection): reads
 /// the form, runs `work` with the `Authorization` header and the body in one blocking unit of
-/// work, and renders its answer with [`client_answer`]. `refused` sees every error answered,
-/// whether the request failed before `work` or in it (the token endpoint counts them).
+/// work, and renders its answer with [`client_answer`].
 pub(super) async fn client_endpoint<T: Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
@@ -65,22 +64,15 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
     work: impl FnOnce(&Context, Option<&str>, &[u8]) -> Result<ClientAnswer<T>, TokenError>
         + Send
         + 'static,
-    refused: impl FnOnce(&ServiceError),
     render: impl FnOnce(T, &mut actix_web::HttpResponseBuilder) -> HttpResponse,
 ) -> HttpResponse {
     let (body, authorization) = match client_request(req, payload).await {
         Ok(input) => input,
-        Err(e) => {
-            refused(&e);
-            return oauth_json_error(&e, false);
-        }
+        Err(e) => return oauth_json_error(&e, false),
     };
     let origin = cors::request_origin(req);
     let ctx = state.ctx.clone();
     let result = blocking(move || Ok(work(&ctx, authorization.as_deref(), &body))).await;
-    if let Some(error) = refusal_of(&result) {
-        refused(error);
-    }
     client_answer(result, origin.as_deref(), render)
 }
 
@@ -181,14 +173,9 @@ pub async fn revocation(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    client_endpoint(
-        &state,
-        &req,
-        payload,
-        revoke::revoke,
-        |_| {},
-        |(), res| res.finish(),
-    )
+    client_endpoint(&state, &req, payload, revoke::revoke, |(), res| {
+        res.finish()
+    })
     .await
 }
 
@@ -203,7 +190,6 @@ pub async fn introspect(
         &req,
         payload,
         introspect::introspect,
-        |_| {},
         |answer, res| res.json(answer),
     )
     .await

@@ -29,10 +29,12 @@ pub async fn token(
         }
     };
     let origin = cors::request_origin(&req);
-    let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
-    let result = match exchange_now(&state.ctx, authorization.as_deref(), &body, &from) {
+    let result = match exchange_now(&state.ctx, authorization.as_deref(), &body) {
         Some(answer) => Ok(answer),
         None => {
+            // Only the grants that may record a security event (code replay, refresh reuse)
+            // need where the request came from.
+            let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
             let ctx = state.ctx.clone();
             blocking(move || Ok(exchange(&ctx, authorization.as_deref(), &body, &from))).await
         }

@@ -81,16 +81,10 @@ impl std::fmt::Display for Check {
 
 /// Runs every check and prints one line each on stdout; exit 0 only if all passed, else 1.
 pub fn run(options: &Options) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return crate::commands::fail(2, &format!("cannot start the runtime: {e}")),
-    };
-    let results = match runtime.block_on(checks::all(options)) {
-        Ok(r) => r,
-        Err(message) => return crate::commands::fail(1, &message),
+    let results = match crate::commands::block_on(checks::all(options)) {
+        Err(e) => return crate::commands::fail(2, &e.to_string()),
+        Ok(Err(message)) => return crate::commands::fail(1, &message),
+        Ok(Ok(r)) => r,
     };
     for check in &results {
         println!("{check}");

@@ -174,22 +174,3 @@ pub fn purge(conn: &mut DbConn, before: UnixTime, batch: i64) -> StoreResult<usi
         .load(conn)?;
     Ok(diesel::delete(invitations::table.filter(invitations::id.eq_any(&ids))).execute(conn)?)
 }
-
-/// The user of the tenant bound to (`provider`, `subject`), if any (for binding an upstream
-/// identity: one identity maps to one user).
-pub fn external_id_holder(
-    conn: &mut DbConn,
-    tenant: &TenantId,
-    provider: &str,
-    subject: &str,
-) -> StoreResult<Option<UserId>> {
-    use super::schema::users;
-    let id: Option<String> = users::table
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .filter(users::identity_provider_id.eq(provider))
-        .filter(users::external_user_id.eq(subject))
-        .select(users::id)
-        .first(conn)
-        .optional()?;
-    Ok(id.map(UserId::from_stored))
-}

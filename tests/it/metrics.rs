@@ -4,7 +4,7 @@
 //! provider and outcome; throttling; code replays and refresh-token reuse; the pool; the keys and
 //! the next rotation; client secrets expiring within 30 days per tenant; build info.
 
-use crate::harness::{get, http, plant_code, post, Options, TestServer, TENANT_MEMBER};
+use crate::harness::{call, get, http, plant_code, post, Options, TestServer, TENANT_MEMBER};
 
 const ROTATION_DAYS: i64 = 20_000;
 use crate::signin::{browser, Page};
@@ -204,6 +204,18 @@ async fn a_scrape_counts_each_kind_of_request_by_template_and_outcome() {
         (refused.status, refused.body["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // Refused before the service runs: the body is not a form.
+    let not_a_form = call(
+        http()
+            .post(server.token_url())
+            .header("content-type", "application/json")
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(
+        (not_a_form.status, not_a_form.body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
     let redeem = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -282,7 +294,7 @@ async fn a_scrape_counts_each_kind_of_request_by_template_and_outcome() {
     let refusals = "portcullis_token_requests_refused_total";
     assert_eq!(grew(refusals, &[("error", "invalid_client")]), 1.0);
     assert_eq!(grew(refusals, &[("error", "invalid_grant")]), 2.0);
-    assert_eq!(grew(refusals, &[("error", "invalid_request")]), 0.0);
+    assert_eq!(grew(refusals, &[("error", "invalid_request")]), 1.0);
     assert_eq!(grew("portcullis_refresh_token_reuse_total", &[]), 1.0);
     assert_eq!(grew("portcullis_code_replays_total", &[]), 1.0);
 
@@ -301,7 +313,7 @@ async fn a_scrape_counts_each_kind_of_request_by_template_and_outcome() {
         [("route", route), ("method", method), ("status", status)]
     };
     assert_eq!(grew(http_count, &req(TOKEN_ROUTE, "POST", "2xx")), 3.0);
-    assert_eq!(grew(http_count, &req(TOKEN_ROUTE, "POST", "4xx")), 3.0);
+    assert_eq!(grew(http_count, &req(TOKEN_ROUTE, "POST", "4xx")), 4.0);
     let list_route = "/api/v1/Tenants/{tenantId}/ClientCredentialClients";
     assert_eq!(grew(http_count, &req(list_route, "GET", "2xx")), 1.0);
     assert_eq!(

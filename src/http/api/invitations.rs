@@ -184,10 +184,8 @@ pub async fn create_for_user(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
-    let (tenant, t) = by_user(&path)?;
-    let Target::User(user) = t else {
-        return Err(ServiceError::Internal("user path without a user".to_owned()).into());
-    };
+    let tenant = tenant_id(&path.0)?;
+    let user = crate::service::users::parse_user_id(&path.1)?;
     let input: InvitationInput = optional_json_body(payload).await?;
     let tn = tenant.clone();
     let issued = run_as(&state, caller, move |ctx, caller| {

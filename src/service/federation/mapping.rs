@@ -54,8 +54,10 @@ pub fn map_account(
     }
     match (provider.allow_auto_provisioning, identity.email.as_deref()) {
         (true, Some(email)) => provision(conn, provider, identity, email, now),
-        (true, None) => Ok(Err(Refusal::no_account(
-            "the identity provider did not tell the e-mail address",
+        (true, None) => Ok(Err(Refusal::forbidden(
+            "Your identity provider did not give your e-mail address, so no account can be \
+             made for you. Ask an administrator to invite you."
+                .to_owned(),
         ))),
         (false, email) => Ok(Err(Refusal::no_account(email.unwrap_or("this person")))),
     }

@@ -423,13 +423,14 @@ pub async fn callback(ctx: &Context, cb: Callback) -> ServiceResult<Federated> {
     let outcome = unit(ctx, move |ctx| {
         sign_in(ctx, &taken, &identity, old.as_deref())
     })
-    .await?;
+    .await;
+    // An error (e.g. an unusable invitation) is a failed sign-in too.
     let counted = match &outcome {
-        Federated::Refused(_) => SignInOutcome::Failure,
-        _ => SignInOutcome::Success,
+        Ok(Federated::Redirect { .. }) => SignInOutcome::Success,
+        _ => SignInOutcome::Failure,
     };
     ctx.metrics.sign_in(&provider_id, counted);
-    Ok(outcome)
+    outcome
 }
 
 /// Maps the identity to a user and starts the session; then back to the authorization endpoint.

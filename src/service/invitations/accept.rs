@@ -172,7 +172,7 @@ pub fn accept_upstream(
         ));
     }
     let tenant = &invitation.tenant_id;
-    if store::invitations::external_id_holder(conn, tenant, &provider, subject)?
+    if store::identity_providers::user_by_external_id(conn, tenant, &provider, subject)?
         .is_some_and(|holder| holder != invitation.user_id)
     {
         return Err(ServiceError::Conflict(
