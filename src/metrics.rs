@@ -225,7 +225,7 @@ impl Metrics {
         let pool_wait = Histogram::with_opts(
             HistogramOpts::new(
                 "portcullis_db_pool_wait_seconds",
-                "Time spent waiting for a pooled database connection.",
+                "Time spent waiting for a pooled database connection: for a place in the line of units of work admitted to the pool, and for the connection itself.",
             )
             .buckets(POOL_WAIT_BUCKETS.to_vec()),
         )?;

@@ -114,7 +114,7 @@ where
     };
     let ctx = state.ctx.clone();
     let lookup = origin.clone();
-    match blocking(move || known(&ctx, &lookup)).await {
+    match blocking(&state.ctx, move || known(&ctx, &lookup)).await {
         Ok(true) => {
             let mut res = HttpResponse::NoContent().finish();
             let headers = res.headers_mut();
@@ -171,7 +171,7 @@ pub async fn api_actual(
     };
     let ctx = state.ctx.clone();
     let lookup = origin.clone();
-    match blocking(move || origin_of_client(&ctx, &client, &lookup)).await {
+    match blocking(&state.ctx, move || origin_of_client(&ctx, &client, &lookup)).await {
         Ok(true) => {
             let headers = res.headers_mut();
             allow_origin(headers, &origin);

@@ -28,15 +28,14 @@ pub struct AppState {
     pub discovery: web::Bytes,
 }
 
-/// Runs one service call on the blocking pool (diesel and signing are synchronous).
-pub async fn blocking<T, F>(work: F) -> Result<T, ServiceError>
+/// Runs one service call on the blocking pool (diesel and signing are synchronous), in its turn
+/// (`service::blocking_unit`).
+pub async fn blocking<T, F>(ctx: &Context, work: F) -> Result<T, ServiceError>
 where
     F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
     T: Send + 'static,
 {
-    web::block(work)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    crate::service::blocking_unit(ctx, move |_| work()).await
 }
 
 /// The one raw `Authorization` header, for every endpoint that reads one. Two are refused (SPEC §8; like a repeated form parameter,

@@ -38,7 +38,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// state gauges are read (`service::scrape`, on the blocking pool: it may read the database).
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let ctx = state.ctx.clone();
-    let rendered = blocking(move || {
+    let rendered = blocking(&state.ctx, move || {
         scrape::refresh_gauges(&ctx);
         ctx.metrics
             .render()

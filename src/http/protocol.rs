@@ -72,7 +72,10 @@ pub(super) async fn client_endpoint<T: Send + 'static>(
     };
     let origin = cors::request_origin(req);
     let ctx = state.ctx.clone();
-    let result = blocking(move || Ok(work(&ctx, authorization.as_deref(), &body))).await;
+    let result = blocking(&state.ctx, move || {
+        Ok(work(&ctx, authorization.as_deref(), &body))
+    })
+    .await;
     client_answer(result, origin.as_deref(), render)
 }
 
@@ -147,7 +150,7 @@ pub async fn userinfo(
     };
     let ctx = state.ctx.clone();
     let with_origins = origin.is_some();
-    let result = blocking(move || {
+    let result = blocking(&state.ctx, move || {
         userinfo::userinfo(
             &ctx,
             authorization.as_deref(),

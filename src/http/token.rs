@@ -36,7 +36,10 @@ pub async fn token(
             // need where the request came from.
             let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
             let ctx = state.ctx.clone();
-            blocking(move || Ok(exchange(&ctx, authorization.as_deref(), &body, &from))).await
+            blocking(&state.ctx, move || {
+                Ok(exchange(&ctx, authorization.as_deref(), &body, &from))
+            })
+            .await
         }
     };
     if let Some(error) = refusal_of(&result) {

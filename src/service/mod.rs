@@ -63,17 +63,24 @@ impl Context {
     }
 }
 
-/// Runs one unit of database work on the blocking pool, for the async use cases (federation,
-/// identity providers) that wait on upstream HTTP between their database work.
-pub(crate) async fn blocking_unit<T, F>(ctx: &Context, work: F) -> ServiceResult<T>
+/// Runs one unit of work on the blocking pool (diesel, signing and argon2's hand-off are
+/// synchronous) once the store admits it: units wait in line, first come first served, at most
+/// as many running as the pool has connections, and no longer than a connection is waited for
+/// (then 503, SPEC §9). Every handler's unit of work, and the async use cases (federation,
+/// identity providers) between their upstream HTTP calls, go through here.
+pub async fn blocking_unit<T, F>(ctx: &Context, work: F) -> ServiceResult<T>
 where
     F: FnOnce(&Context) -> ServiceResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    let admitted = ctx.store.admit().await?;
     let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || work(&ctx))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        work(&ctx)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// The one error type of the service layer. The HTTP layer renders it per endpoint style.

@@ -223,16 +223,26 @@ pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
     set_roles(conn, &c.id, &c.role_ids)
 }
 
-/// Replaces the client's role list.
+/// Replaces the client's role list. Each row carries the client's kind and creation time, so a
+/// role's holders are one index range in list order ([`list_with_role`]).
 pub fn set_roles(conn: &mut DbConn, client: &ClientId, role_ids: &[RoleId]) -> StoreResult<()> {
     diesel::delete(client_roles::table.filter(client_roles::client_id.eq(client.as_str())))
         .execute(conn)?;
+    if role_ids.is_empty() {
+        return Ok(());
+    }
+    let (kind, created): (String, i64) = clients::table
+        .find(client.as_str())
+        .select((clients::kind, clients::created))
+        .first(conn)?;
     // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
     for r in role_ids {
         diesel::insert_into(client_roles::table)
             .values((
                 client_roles::client_id.eq(client.as_str()),
                 client_roles::role_id.eq(r.as_str()),
+                client_roles::kind.eq(&kind),
+                client_roles::created.eq(created),
             ))
             .execute(conn)?;
     }
@@ -409,31 +419,33 @@ pub fn list(
 }
 
 /// One page of the tenant's client-credentials clients holding `role` (ordered by creation, then
-/// id) and how many hold it: one join for the page, one for the count, one for the page's roles.
-/// A join, not `id IN (holders)`: SQLite then probes client_roles' primary key per client instead of
-/// building the whole holder list first (half the time when every client holds the role).
+/// id) and how many hold it: an index count, the page's keys from the index, the page's rows by
+/// primary key, and the page's roles.
 pub fn list_with_role(
     conn: &mut DbConn,
     tenant: &TenantId,
     role: &RoleId,
     q: &ListQuery,
 ) -> StoreResult<Page<Client>> {
-    let kind = ClientKind::ClientCredentials.as_str();
-    let total: i64 = clients::table
-        .inner_join(client_roles::table)
-        .filter(client_roles::role_id.eq(role.as_str()))
-        .filter(clients::tenant_id.eq(tenant.as_str()))
-        .filter(clients::kind.eq(kind))
-        .count()
-        .get_result(conn)?;
-    let rows = clients::table
-        .inner_join(client_roles::table)
-        .filter(client_roles::role_id.eq(role.as_str()))
-        .filter(clients::tenant_id.eq(tenant.as_str()))
-        .filter(clients::kind.eq(kind))
-        .order((clients::created.asc(), clients::id.asc()))
+    // The role's range of the (role_id, kind, created, client_id) index, in list order: the count
+    // and the page's keys (OFFSET included) read index entries only; then the page's rows. A role
+    // belongs to one tenant, and the tenant filter on the rows keeps it so.
+    let holders = || {
+        client_roles::table
+            .filter(client_roles::role_id.eq(role.as_str()))
+            .filter(client_roles::kind.eq(ClientKind::ClientCredentials.as_str()))
+    };
+    let total: i64 = holders().count().get_result(conn)?;
+    let ids: Vec<String> = holders()
+        .order((client_roles::created.asc(), client_roles::client_id.asc()))
+        .select(client_roles::client_id)
         .offset(q.skip)
         .limit(q.count)
+        .load(conn)?;
+    let rows = clients::table
+        .filter(clients::id.eq_any(&ids))
+        .filter(clients::tenant_id.eq(tenant.as_str()))
+        .order((clients::created.asc(), clients::id.asc()))
         .select(ClientRow::as_select())
         .load(conn)?;
     Ok(Page {

@@ -46,6 +46,7 @@ diesel::table! {
     user_roles (user_id, role_id) {
         user_id -> Text,
         role_id -> Text,
+        created -> BigInt,
     }
 }
 
@@ -74,6 +75,8 @@ diesel::table! {
     client_roles (client_id, role_id) {
         client_id -> Text,
         role_id -> Text,
+        kind -> Text,
+        created -> BigInt,
     }
 }
 

@@ -97,16 +97,25 @@ pub fn insert(conn: &mut DbConn, user: &User, password_hash: Option<&str>) -> St
     set_roles(conn, &user.id, &user.role_ids)
 }
 
-/// Replaces the user's role list.
+/// Replaces the user's role list. Each row carries the user's creation time, so a role's holders
+/// are one index range in list order ([`list_with_role`]).
 pub fn set_roles(conn: &mut DbConn, user: &UserId, role_ids: &[RoleId]) -> StoreResult<()> {
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user.as_str())))
         .execute(conn)?;
+    if role_ids.is_empty() {
+        return Ok(());
+    }
+    let created: i64 = users::table
+        .find(user.as_str())
+        .select(users::created)
+        .first(conn)?;
     // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
     for r in role_ids {
         diesel::insert_into(user_roles::table)
             .values((
                 user_roles::user_id.eq(user.as_str()),
                 user_roles::role_id.eq(r.as_str()),
+                user_roles::created.eq(created),
             ))
             .execute(conn)?;
     }
@@ -204,26 +213,27 @@ pub fn list(conn: &mut DbConn, tenant: &TenantId, q: &ListQuery) -> StoreResult<
 }
 
 /// One page of the tenant's users holding `role` (ordered by creation, then id) and how many hold
-/// it: one join for the page, one for the count, one for the page's roles.
+/// it: an index count, the page's keys from the index, the page's rows, the page's roles.
 pub fn list_with_role(
     conn: &mut DbConn,
     tenant: &TenantId,
     role: &RoleId,
     q: &ListQuery,
 ) -> StoreResult<Page<User>> {
-    let total: i64 = users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_id.eq(role.as_str()))
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .count()
-        .get_result(conn)?;
-    let rows = users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_id.eq(role.as_str()))
-        .filter(users::tenant_id.eq(tenant.as_str()))
-        .order((users::created.asc(), users::id.asc()))
+    // The role's range of the (role_id, created, user_id) index, in list order: the count and the
+    // page's keys read index entries only; then the page's rows (see clients::list_with_role).
+    let holders = || user_roles::table.filter(user_roles::role_id.eq(role.as_str()));
+    let total: i64 = holders().count().get_result(conn)?;
+    let ids: Vec<String> = holders()
+        .order((user_roles::created.asc(), user_roles::user_id.asc()))
+        .select(user_roles::user_id)
         .offset(q.skip)
         .limit(q.count)
+        .load(conn)?;
+    let rows = users::table
+        .filter(users::id.eq_any(&ids))
+        .filter(users::tenant_id.eq(tenant.as_str()))
+        .order((users::created.asc(), users::id.asc()))
         .select(UserRow::as_select())
         .load(conn)?;
     Ok(Page {

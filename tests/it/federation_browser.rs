@@ -6,8 +6,8 @@
 use crate::federation::{Fed, Rogue, Upstream, IDP_NAME};
 use crate::harness::post as api_post;
 use crate::webdriver::{
-    browser_available, click_named, fill_named, run_flow, wait_named, where_we_are, Driver, Role,
-    STEP,
+    browser_available, click_named, fill_named, run_flow, wait_named, wait_url_starts_with,
+    where_we_are, Driver, Role, STEP,
 };
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -57,10 +57,10 @@ async fn a_person_signs_in_through_the_upstream_in_a_real_browser() {
         click_named(&c, None, Role::Button, "Sign in").await;
         // The upstream asks whether Portcullis may have the sign-in.
         click_named(&c, None, Role::Button, "Allow").await;
-        // Back at Portcullis, signed in: the application's own consent.
+        // Back at Portcullis, signed in: the application's own consent (also an "Allow", so
+        // first wait to have left the upstream's page).
+        wait_url_starts_with(&c, &rp_base).await;
         wait_named(&c, None, Role::Button, "Allow").await;
-        let here = c.current_url().await.unwrap();
-        assert!(here.as_str().starts_with(&rp_base), "{here}");
         click_named(&c, None, Role::Button, "Allow").await;
         let deadline = Instant::now() + STEP;
         loop {

@@ -286,3 +286,205 @@ async fn client_secret_hashes_migrate_from_hex_to_base64url_and_back() {
     assert_eq!(stored_secret_hash(&url, &client), b64url, "{MIGRATION} up");
     assert_eq!(token_status().await, 200);
 }
+
+/// A role's holders are listed in the list order of their kind (creation, then id), one index range
+/// each (issue 10): pages and totals hold after a holder's roles are rewritten, and after the
+/// migration that copies the order into the role rows runs on existing rows.
+#[tokio::test]
+async fn role_holder_pages_keep_list_order_through_updates_and_the_migration() {
+    use crate::harness::{get, ids, post, put, TENANT_MEMBER};
+    use serde_json::json;
+    const MIGRATION: &str = "2026-11-30-000500_role_holders_in_list_order";
+    let (up, down) = match pg_url() {
+        None => (
+            include_str!(
+                "../../migrations/sqlite/2026-11-30-000500_role_holders_in_list_order/up.sql"
+            ),
+            include_str!(
+                "../../migrations/sqlite/2026-11-30-000500_role_holders_in_list_order/down.sql"
+            ),
+        ),
+        Some(_) => (
+            include_str!(
+                "../../migrations/postgres/2026-11-30-000500_role_holders_in_list_order/up.sql"
+            ),
+            include_str!(
+                "../../migrations/postgres/2026-11-30-000500_role_holders_in_list_order/down.sql"
+            ),
+        ),
+    };
+    let server = TestServer::spawn().await;
+    let admin = server.admin_token().await;
+    let r = post(&server.api("/Roles"), &admin, json!({"Name": "Pagers"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let role = r.body["Id"].as_str().unwrap().to_owned();
+    let member = server.role_id(TENANT_MEMBER).await;
+
+    let mut holders = Vec::new();
+    for n in 0..5 {
+        let r = post(
+            &server.api("/ClientCredentialClients"),
+            &admin,
+            json!({"Name": format!("pager-{n}"), "RoleIds": [member, role]}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        holders.push(r.body["Client"]["Id"].as_str().unwrap().to_owned());
+    }
+    let mut users = Vec::new();
+    for n in 0..3 {
+        let r = post(
+            &server.api("/Users"),
+            &admin,
+            json!({"Email": format!("pager{n}@example.com"), "Password": "correct horse battery staple", "RoleIds": [member, role]}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        users.push(r.body["Id"].as_str().unwrap().to_owned());
+    }
+    // Rewriting a holder's roles (off, then on again) keeps its place: its creation time is copied.
+    let second = server.api(&format!("/ClientCredentialClients/{}", holders[1]));
+    for roles in [json!([member]), json!([member, role])] {
+        let r = put(&second, &admin, json!({"RoleIds": roles})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // The expected order is the kind's own list order.
+    let listed = get(&server.api("/ClientCredentialClients?count=1000"), &admin).await;
+    let order: Vec<String> = ids(&listed.body)
+        .into_iter()
+        .filter(|id| holders.contains(id))
+        .collect();
+    assert_eq!(order.len(), 5);
+    let listed = get(&server.api("/Users?count=1000"), &admin).await;
+    let user_order: Vec<String> = ids(&listed.body)
+        .into_iter()
+        .filter(|id| users.contains(id))
+        .collect();
+    assert_eq!(user_order.len(), 3);
+
+    let check = |when: &'static str| {
+        let (server, admin, role) = (&server, &admin, &role);
+        let (order, user_order) = (&order, &user_order);
+        async move {
+            let page = get(
+                &server.api(&format!(
+                    "/Roles/{role}/ClientCredentialClients?skip=1&count=2"
+                )),
+                admin,
+            )
+            .await;
+            assert_eq!(page.status, 200, "{when}: {}", page.text);
+            assert_eq!(ids(&page.body), order[1..3].to_vec(), "{when}");
+            assert_eq!(page.total_count(), 5, "{when}");
+            let all = get(
+                &server.api(&format!("/Roles/{role}/ClientCredentialClients")),
+                admin,
+            )
+            .await;
+            assert_eq!(&ids(&all.body), order, "{when}");
+            let page = get(
+                &server.api(&format!("/Roles/{role}/Users?skip=1&count=1")),
+                admin,
+            )
+            .await;
+            assert_eq!(page.status, 200, "{when}: {}", page.text);
+            assert_eq!(ids(&page.body), user_order[1..2].to_vec(), "{when}");
+            assert_eq!(page.total_count(), 3, "{when}");
+        }
+    };
+    check("as written").await;
+
+    // As a database written before the migration holds it, then migrated.
+    let url = server.ctx.config.database_url.clone();
+    execute_sql(&url, down);
+    execute_sql(&url, up);
+    check(MIGRATION).await;
+}
+
+/// Units of work wait for a place in the store's line in the order they asked, and no longer than
+/// the database wait: then the store is unavailable (503 at the edge), not hung.
+#[tokio::test]
+async fn units_of_work_are_admitted_in_order_and_wait_no_longer_than_the_database_wait() {
+    use portcullis::store::{Store, StoreError};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/line.db", dir.path().display());
+    let wait = Duration::from_millis(300);
+    let store = Store::open_with_wait(&url, 1, wait).unwrap();
+
+    let held = store.admit().await.unwrap();
+    let started = Instant::now();
+    match store.admit().await {
+        Err(StoreError::Unavailable(why)) => assert!(why.contains("300 ms"), "{why}"),
+        Err(e) => panic!("expected Unavailable, got {e:?}"),
+        Ok(_) => panic!("a second place in a line of one"),
+    }
+    assert!(
+        started.elapsed() >= wait,
+        "gave up early: {:?}",
+        started.elapsed()
+    );
+
+    // Three waiters, queued one after the other, get in in that order.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut waiters = Vec::new();
+    for n in 0..3 {
+        let (store, tx) = (store.clone(), tx.clone());
+        waiters.push(tokio::spawn(async move {
+            let _place = store.admit().await.expect("admitted within the wait");
+            tx.send(n).unwrap();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }));
+        // Let this waiter reach the line before the next one asks.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(held);
+    for w in waiters {
+        w.await.unwrap();
+    }
+    drop(tx);
+    let mut order = Vec::new();
+    while let Some(n) = rx.recv().await {
+        order.push(n);
+    }
+    assert_eq!(order, vec![0, 1, 2]);
+}
+
+/// A PostgreSQL connection that just served work is handed out again without a check query
+/// (issue 10); when the server drops it, at most one unit fails, and the next gets a new one.
+#[tokio::test]
+async fn a_postgresql_connection_the_server_dropped_costs_at_most_one_failed_unit() {
+    use diesel::sql_types::Integer;
+    use portcullis::store::{Store, StoreError};
+    let Some(url) = pg_url() else {
+        return; // PostgreSQL pass only: a SQLite file connection cannot be dropped by a server.
+    };
+    let store = Store::open(&url, 1).unwrap();
+    let backend_pid = || {
+        store.read(|conn| {
+            diesel::select(diesel::dsl::sql::<Integer>("pg_backend_pid()"))
+                .get_result::<i32>(conn)
+                .map_err(StoreError::from)
+        })
+    };
+    let first = backend_pid().unwrap();
+    assert_eq!(
+        backend_pid().unwrap(),
+        first,
+        "one pooled connection, reused"
+    );
+
+    // The server ends that session, as a restart or an administrator would.
+    let mut admin = PgConnection::establish(&url).unwrap();
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "pg_terminate_backend({first})"
+    )))
+    .get_result::<bool>(&mut admin)
+    .unwrap();
+
+    let next = match backend_pid() {
+        Ok(pid) => pid, // checked at checkout (the window had passed) and replaced at once
+        Err(_) => backend_pid().expect("the unit after a failed one gets a working connection"),
+    };
+    assert_ne!(next, first, "a new session");
+}

@@ -457,6 +457,24 @@ pub async fn fill_named(c: &Client, within: Option<&Element>, role: Role, name: 
     }
 }
 
+/// Waits until the browser is on a page whose URL starts with `prefix` (e.g. after a click that
+/// leads to another site, whose next page may carry a button of the same name as this one).
+pub async fn wait_url_starts_with(c: &Client, prefix: &str) {
+    let deadline = Instant::now() + STEP;
+    loop {
+        if c.current_url()
+            .await
+            .is_ok_and(|u| u.as_str().starts_with(prefix))
+        {
+            return;
+        }
+        if Instant::now() >= deadline {
+            panic!("not at {prefix} after {STEP:?}; {}", where_we_are(c).await);
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
 /// Waits until no rendered element of `role` is named `name`.
 pub async fn wait_gone(c: &Client, role: Role, name: &str) {
     let deadline = Instant::now() + STEP;

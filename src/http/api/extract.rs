@@ -31,7 +31,7 @@ where
     T: Send + 'static,
 {
     let ctx = state.ctx.clone();
-    Ok(blocking(move || work(&ctx, &caller.0)).await?)
+    Ok(blocking(&state.ctx, move || work(&ctx, &caller.0)).await?)
 }
 
 fn caller(req: &HttpRequest) -> Result<ApiCaller, ApiError> {

@@ -82,7 +82,7 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         .unwrap_or_default();
     let ctx = state.ctx.clone();
     let c = code.clone();
-    match blocking(move || invitations::open(&ctx, &c)).await {
+    match blocking(&state.ctx, move || invitations::open(&ctx, &c)).await {
         Err(e) => service_error_page(&state.ctx.config, &e),
         Ok(None) => unusable_page(&state),
         Ok(Some(opened)) => accept_page(&state, &req, &opened, &code, None),
@@ -105,7 +105,7 @@ pub async fn accept(
     let old_cookie = session_value(&req, config);
     let ctx = state.ctx.clone();
     let c = code.clone();
-    let outcome = blocking(move || {
+    let outcome = blocking(&state.ctx, move || {
         invitations::accept_local(&ctx, &c, &password, &confirm, old_cookie.as_deref())
     })
     .await;

@@ -79,7 +79,10 @@ async fn end(
 ) -> HttpResponse {
     let ctx = state.ctx.clone();
     let cookie = session_value(&req, &state.ctx.config);
-    let outcome = blocking(move || end_session(&ctx, &raw, cookie.as_deref(), confirmed)).await;
+    let outcome = blocking(&state.ctx, move || {
+        end_session(&ctx, &raw, cookie.as_deref(), confirmed)
+    })
+    .await;
     logout_outcome(&state, &req, outcome)
 }
 

@@ -201,7 +201,10 @@ fn authorize_outcome(
 async fn authorize(state: web::Data<AppState>, req: HttpRequest, raw: Vec<u8>) -> HttpResponse {
     let ctx = state.ctx.clone();
     let cookie = session_value(&req, &state.ctx.config);
-    let outcome = blocking(move || signin::authorize(&ctx, &raw, cookie.as_deref())).await;
+    let outcome = blocking(&state.ctx, move || {
+        signin::authorize(&ctx, &raw, cookie.as_deref())
+    })
+    .await;
     authorize_outcome(&state, &req, outcome)
 }
 
@@ -307,7 +310,7 @@ async fn authorize_login(
 ) -> HttpResponse {
     let ctx = state.ctx.clone();
     let (r, u) = (request.to_owned(), who.username.clone());
-    let outcome = blocking(move || {
+    let outcome = blocking(&state.ctx, move || {
         signin::login(
             &ctx,
             &r,
@@ -365,7 +368,7 @@ async fn portal_login(
     };
     let ctx = state.ctx.clone();
     let (u, tenant) = (who.username.clone(), tenant_choice(&back));
-    let outcome = blocking(move || {
+    let outcome = blocking(&state.ctx, move || {
         portal::portal_login(
             &ctx,
             &u,
@@ -423,7 +426,7 @@ pub async fn consent(
     let cookie = session_value(&req, &state.ctx.config);
     let from = origin(&req, &state.ctx.config.trusted_proxies);
     let ctx = state.ctx.clone();
-    let outcome = blocking(move || {
+    let outcome = blocking(&state.ctx, move || {
         signin::consent(&ctx, &request, allow, remember, cookie.as_deref(), &from)
     })
     .await;

@@ -173,7 +173,10 @@ impl<'a> Portal<'a> {
     ) -> Result<Portal<'a>, PortalError> {
         let ctx = state.ctx.clone();
         let cookie = session_value(req, &state.ctx.config);
-        let found = blocking(move || portal::portal_user(&ctx, cookie.as_deref())).await;
+        let found = blocking(&state.ctx, move || {
+            portal::portal_user(&ctx, cookie.as_deref())
+        })
+        .await;
         let fail = |e| PortalError::Service(e, state.ctx.config.clone());
         match found.map_err(fail)? {
             Some(mut user) => {
@@ -257,7 +260,7 @@ impl<'a> Portal<'a> {
     {
         let ctx = self.state.ctx.clone();
         let user = self.user.clone();
-        blocking(move || work(&ctx, &user)).await
+        blocking(&self.state.ctx, move || work(&ctx, &user)).await
     }
 
     /// [`Portal::try_run`], a failure rendered as the portal's error page.
@@ -356,9 +359,11 @@ async fn logout(
         .map_err(|res| PortalError::ready("form refused", res))?;
     let ctx = state.ctx.clone();
     let cookie = session_value(&req, config);
-    blocking(move || portal::portal_logout(&ctx, cookie.as_deref()))
-        .await
-        .map_err(|e| PortalError::Service(e, config.clone()))?;
+    blocking(&state.ctx, move || {
+        portal::portal_logout(&ctx, cookie.as_deref())
+    })
+    .await
+    .map_err(|e| PortalError::Service(e, config.clone()))?;
     Ok(redirect(&portal_login_url(config, &portal_root(config)))
         .cookie(session_removal(config))
         .finish())
