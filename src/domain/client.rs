@@ -155,6 +155,7 @@ pub struct TokenClient {
     pub kind: ClientKind,
     pub enabled: bool,
     pub access_token_lifetime: i64,
+    /// The secrets stored under the presented secret's hash (the read loads no others).
     pub secrets: Vec<ClientSecret>,
     pub role_ids: Vec<RoleId>,
     /// RoleTypeIds of the built-in roles among `role_ids` (the `role_type` claim).

@@ -86,7 +86,7 @@ pub fn userinfo(
         let role_type = role_type_ids_of(conn, &user)?;
         let client_id = ClientId::parse(&claims.client_id).ok();
         let client_cors_origins = match client_id.filter(|_| with_client_origins) {
-            Some(id) => match store::clients::load_for_token(conn, &id)? {
+            Some(id) => match store::clients::load_for_token(conn, &id, None)? {
                 Some(client) if client.enabled => client.cors_origins(),
                 _ => Vec::new(),
             },

@@ -442,12 +442,17 @@ pub fn list_with_role(
         .offset(q.skip)
         .limit(q.count)
         .load(conn)?;
-    let rows = clients::table
+    // By primary key only: with the tenant in the statement, SQLite walked the tenant's index
+    // range instead (10 ms at 50 000). A role belongs to one tenant; the check stays, in Rust.
+    let rows: Vec<ClientRow> = clients::table
         .filter(clients::id.eq_any(&ids))
-        .filter(clients::tenant_id.eq(tenant.as_str()))
         .order((clients::created.asc(), clients::id.asc()))
         .select(ClientRow::as_select())
         .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .filter(|r| r.tenant_id == tenant.as_str())
+        .collect();
     Ok(Page {
         items: with_roles(conn, rows)?,
         total,

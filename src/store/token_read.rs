@@ -1,6 +1,7 @@
-//! The token endpoint's read of a client with its secrets and roles (SPEC §10: one indexed read per
-//! token request, whose cost does not grow with the registry). Split from `clients` because it is
-//! shaped by measurement, not by the client model (issue 10, docs/decisions/0007).
+//! The token endpoint's read of a client with its roles and presented secret (SPEC §10: one
+//! indexed read per token request, whose cost does not grow with the registry). Split from
+//! `clients` because it is shaped by measurement, not by the client model (issue 10,
+//! docs/decisions/0007).
 
 use super::schema::{client_roles, client_secrets, clients, roles};
 use super::{from_json_list, DbConn, StoreError, StoreResult};
@@ -51,20 +52,26 @@ macro_rules! secret_columns {
     };
 }
 
-/// Loads a client with its secrets and roles for the token endpoint; every table is reached
-/// through its primary key (SPEC §10: the cost does not grow with the registry).
+/// Loads a client with its roles, and the secrets stored under `secret_hash` (none when `None`),
+/// for the endpoints where a client authenticates; every table is reached through an index, and
+/// the secrets by (client, hash), so the read costs the same with 1 secret or 10 (SPEC §10).
+/// Looking a secret up by its SHA-256 is safe where comparing the secret itself would not be:
+/// timing could at most tell how much of the presented value's hash matched a stored one, and
+/// turning that into a secret needs a preimage. The caller still compares in constant time.
 ///
 /// CAUTION: the hot path, one call per token request, shaped by measurement (issue 10,
 /// docs/decisions/0007):
 /// - it runs on the concrete connection, not through the `DbConn` wrapper, which walks the whole
 ///   query tree on every execution even when the prepared statement is cached, and decodes every
 ///   field through an extra layer;
-/// - on SQLite in two statements (client ⋈ roles, then the secrets): a statement costs no round
-///   trip in process, while one joined statement decoded all the client's columns once per
-///   secret × role (10 secrets cost more than the signature);
-/// - on PostgreSQL in one statement (that small cross product), because there every statement is
-///   a network round trip.
-pub fn load_for_token(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<TokenClient>> {
+/// - on SQLite in two statements (client ⋈ roles, then the secret): a statement costs no round
+///   trip in process;
+/// - on PostgreSQL in one statement, because there every statement is a network round trip.
+pub fn load_for_token(
+    conn: &mut DbConn,
+    id: &ClientId,
+    secret_hash: Option<&str>,
+) -> StoreResult<Option<TokenClient>> {
     let (rows, secrets): (Vec<AuthRow>, Vec<AuthSecretColumns>) = match conn {
         DbConn::Sqlite(c) => {
             let rows: Vec<(AuthClientColumns, Option<AuthRoleColumns>)> = token_query!(id.as_str())
@@ -76,16 +83,26 @@ pub fn load_for_token(conn: &mut DbConn, id: &ClientId) -> StoreResult<Option<To
             if rows.is_empty() {
                 return Ok(None);
             }
-            let secrets = client_secrets::table
-                .filter(client_secrets::client_id.eq(id.as_str()))
-                .select(secret_columns!())
-                .load(c)?;
+            let secrets = match secret_hash {
+                Some(hash) => client_secrets::table
+                    .filter(client_secrets::client_id.eq(id.as_str()))
+                    .filter(client_secrets::secret_hash.eq(hash))
+                    .select(secret_columns!())
+                    .load(c)?,
+                None => Vec::new(),
+            };
             let rows = rows.into_iter().map(|(c, r)| (c, None, r)).collect();
             (rows, secrets)
         }
         DbConn::Pg(c) => {
+            // No stored hash is empty, so without a presented secret the join finds none.
+            let hash = secret_hash.unwrap_or("");
             let rows = token_query!(id.as_str())
-                .left_join(client_secrets::table)
+                .left_join(
+                    client_secrets::table.on(client_secrets::client_id
+                        .eq(clients::id)
+                        .and(client_secrets::secret_hash.eq(hash))),
+                )
                 .select((
                     client_columns!(),
                     secret_columns!().nullable(),

@@ -1,6 +1,7 @@
-//! Client authentication at the token, revocation and introspection endpoints (SPEC §4.1): the
-//! client is read once by id with its secrets and roles; a presented secret is hashed once and
-//! compared in constant time with every live secret.
+//! Client authentication at the token, revocation and introspection endpoints (SPEC §4.1): a
+//! presented secret is hashed once; the client is read once by id with its roles and the secrets
+//! stored under that hash (an index probe, whatever the number of secrets: SPEC §10), which are
+//! then compared in constant time and checked for expiry.
 
 use super::super::{Context, ServiceError};
 use super::TokenError;
@@ -61,10 +62,11 @@ pub fn authenticate(
     presented: &PresentedClient,
 ) -> Result<TokenClient, ServiceError> {
     let id = presented_id(presented)?;
-    let client = ctx
-        .store
-        .read(|conn| crate::store::clients::load_for_token(conn, &id))?;
-    check_credentials(ctx, presented, client)
+    let hash = presented.secret().map(SecretHash::of);
+    let client = ctx.store.read(|conn| {
+        crate::store::clients::load_for_token(conn, &id, hash.as_ref().map(SecretHash::as_str))
+    })?;
+    check_credentials(ctx, hash.as_ref(), client)
 }
 
 /// [`authenticate`] without waiting for a pooled connection: `None` when none is idle right now.
@@ -76,13 +78,14 @@ pub(super) fn authenticate_now(
         Ok(id) => id,
         Err(e) => return Some(Err(e)),
     };
-    let client = ctx
-        .store
-        .read_now(|conn| crate::store::clients::load_for_token(conn, &id))?;
+    let hash = presented.secret().map(SecretHash::of);
+    let client = ctx.store.read_now(|conn| {
+        crate::store::clients::load_for_token(conn, &id, hash.as_ref().map(SecretHash::as_str))
+    })?;
     Some(
         client
             .map_err(ServiceError::from)
-            .and_then(|c| check_credentials(ctx, presented, c)),
+            .and_then(|c| check_credentials(ctx, hash.as_ref(), c)),
     )
 }
 
@@ -94,20 +97,21 @@ fn presented_id(presented: &PresentedClient) -> Result<ClientId, ServiceError> {
     ClientId::parse(presented.client_id()).map_err(|_| invalid())
 }
 
-/// The client as read (`None`: unknown) checked against the presented credentials.
+/// The client as read (`None`: unknown) checked against the presented secret's hash (`None`: no
+/// secret presented), under which its secrets were read.
 fn check_credentials(
     ctx: &Context,
-    presented: &PresentedClient,
+    hash: Option<&SecretHash>,
     client: Option<TokenClient>,
 ) -> Result<TokenClient, ServiceError> {
     let client = client.ok_or_else(invalid)?;
     if !client.enabled {
         return Err(invalid());
     }
-    match presented.secret() {
-        Some(secret) => {
-            // Compare with every live secret without stopping early: constant work per client.
-            let presented_hash = SecretHash::of(secret);
+    match hash {
+        Some(presented_hash) => {
+            // The secrets read are those stored under the presented hash; each is compared again
+            // in constant time, without stopping early, and must not have expired.
             let matched = client.live_secrets(ctx.now()).fold(false, |found, s| {
                 found | presented_hash.equals_stored(&s.secret_hash)
             });

@@ -1,0 +1,1 @@
+DROP INDEX client_secrets_hash;
