@@ -9,7 +9,8 @@
 # connections; also discovery and JWKS, RSS idle and under load, and time-to-ready of a restart. Then
 # fills the tenant with 50 000 clients through the store (bench-fill) and measures the token rate and
 # management-API list pages again; then the token load on PostgreSQL (a fresh database per server,
-# dropped afterwards). Ends with a table against the SPEC §10 targets and the figures as Markdown. Load generator and server share the machine's cores, as the
+# dropped afterwards); then node-oidc-provider as the reference (npm, when node is present). Ends
+# with a table against the SPEC §10 targets and the figures as Markdown. Load generator and server share the machine's cores, as the
 # spec says. Every server listens on 127.0.0.1 only and all traffic goes there.
 #
 # Load generator: `oha` (crates.io, `cargo install oha --locked`, into ~/.cargo/bin by default). It is a
@@ -38,6 +39,9 @@ BENCH_SCALE_ALG="${BENCH_SCALE_ALG:-ES256}"          # access-token algorithm of
 BENCH_API_SECONDS="${BENCH_API_SECONDS:-3}"          # seconds per sequential management-API point
 BENCH_POSTGRES="${BENCH_POSTGRES:-auto}"             # auto | 1 | 0: the token runs again on PostgreSQL
 BENCH_PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"   # server URL without a database
+BENCH_NODE="${BENCH_NODE:-auto}"                     # auto | 1 | 0: node-oidc-provider as the reference
+NODE_OIDC_VERSION="${NODE_OIDC_VERSION:-9}"          # oidc-provider version (npm) for the reference
+NODE_DIR="${BENCH_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/portcullis-bench/node-oidc-provider}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -59,6 +63,7 @@ done
 is_uint "$BENCH_SCALE_CLIENTS" || die "BENCH_SCALE_CLIENTS must be a whole number"
 is_uint "$BENCH_API_SECONDS" && (( BENCH_API_SECONDS > 0 )) || die "BENCH_API_SECONDS must be a positive integer"
 case "$BENCH_POSTGRES" in auto|0|1) ;; *) die "BENCH_POSTGRES must be auto, 0 or 1";; esac
+case "$BENCH_NODE" in auto|0|1) ;; *) die "BENCH_NODE must be auto, 0 or 1";; esac
 
 # ---------------------------------------------------------------------------------------------------
 # Clean-up: every process this script starts is recorded here and ended on exit, by its id.
@@ -579,6 +584,90 @@ if (( PG_OK )); then
     done
 fi
 
+# ---------------------------------------------------------------------------------------------------
+# 2c. The reference (SPEC §10: RS256 at least 2x node-oidc-provider on the same machine): the same
+# client_credentials load against node-oidc-provider (npm `oidc-provider`, installed once into
+# NODE_DIR), JWT access tokens signed RS256, its in-memory adapter, one Node.js process (which
+# signs on libuv's thread pool, so it may use every core).
+node_reference_ready() {
+    command -v node >/dev/null && command -v npm >/dev/null || return 1
+    if [[ ! -f "$NODE_DIR/node_modules/oidc-provider/package.json" ]]; then
+        log "installing node-oidc-provider (npm install oidc-provider@$NODE_OIDC_VERSION into $NODE_DIR)"
+        mkdir -p "$NODE_DIR"
+        (cd "$NODE_DIR" && waited 600 npm install --silent --no-audit --no-fund --no-save \
+            "oidc-provider@$NODE_OIDC_VERSION" >"$WORK/npm.log" 2>&1) || {
+            log "npm install failed (last lines follow)"; tail -n 5 "$WORK/npm.log" >&2 || true; return 1; }
+    fi
+    cat >"$NODE_DIR/server.mjs" <<'JS'
+// Written by Portcullis' bench/run.sh: node-oidc-provider with one client_credentials client whose
+// access tokens are JWTs signed with the given algorithm (argv: port, alg, client secret).
+import Provider from 'oidc-provider';
+import { generateKeyPairSync } from 'node:crypto';
+const [port, alg, secret] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
+const pair = alg === 'ES256'
+  ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  : generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...pair.privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: 'bench' };
+const provider = new Provider(`http://127.0.0.1:${port}`, {
+  clients: [{ client_id: 'bench', client_secret: secret, grant_types: ['client_credentials'],
+    redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' }],
+  features: {
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => 'urn:portcullis:bench',
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: 'api', audience: 'urn:portcullis:bench',
+        accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg } } }),
+    },
+  },
+  jwks: { keys: [jwk] },
+});
+provider.listen(port, '127.0.0.1');
+JS
+}
+# The connection count the summary judges: 64 when measured, else the last one.
+HI=""
+for C in $BENCH_CONNECTIONS; do HI="$C"; done
+[[ " $BENCH_CONNECTIONS " == *" 64 "* ]] && HI=64
+if [[ "$BENCH_NODE" != 0 && " $BENCH_ALGS " == *" RS256 "* ]]; then
+    echo
+    echo "== reference: node-oidc-provider, access tokens RS256 =="
+    if node_reference_ready; then
+        PORT="$(free_port)"
+        SECRET="$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')"
+        (cd "$NODE_DIR" && exec node server.mjs "$PORT" RS256 "$SECRET") >"$WORK/node.out" 2>&1 &
+        NODE_PID=$!
+        track "$NODE_PID" term
+        NODE_URL="http://127.0.0.1:$PORT"
+        for ((i = 0; i < 100; i++)); do
+            curl -sf -o /dev/null --max-time 1 "$NODE_URL/.well-known/openid-configuration" && break
+            running "$NODE_PID" || break
+            sleep 0.1
+        done
+        NODE_AUTH="$(basic_auth bench "$SECRET")"
+        if curl -sS --fail-with-body --max-time 10 -H "Authorization: $NODE_AUTH" \
+            -d grant_type=client_credentials "$NODE_URL/token" >"$WORK/node-token.json" 2>&1; then
+            echo "node-oidc-provider $(jq -r .version "$NODE_DIR/node_modules/oidc-provider/package.json") on Node.js $(node --version); token: $(jget '.access_token | length' "$WORK/node-token.json") bytes"
+            # Twice: the first run warms its JIT up and is not counted.
+            for _ in warm-up measured; do
+                run_load POST "$NODE_URL/token" "$HI" "$WORK/node-c$HI.json" "$NODE_AUTH" \
+                    "grant_type=client_credentials" || die "load run failed"
+            done
+            fmt_point "node-oidc-provider RS256 c=$HI" "$WORK/node-c$HI.json"
+            R[node_RS256_rps]="$(jget .rps "$WORK/node-c$HI.json")"
+            R[node_RS256_p99]="$(jget .p99 "$WORK/node-c$HI.json")"
+        else
+            log "node-oidc-provider did not issue a token: $(cat "$WORK/node-token.json"; tail -n 5 "$WORK/node.out")"
+            [[ "$BENCH_NODE" == 1 ]] && die "BENCH_NODE=1 but the reference did not run"
+        fi
+        stop_pid "$NODE_PID"
+    else
+        [[ "$BENCH_NODE" == 1 ]] && die "BENCH_NODE=1 but node-oidc-provider is unavailable (node, npm)"
+        echo "skipped: node and npm are needed (or npm install failed)"
+    fi
+fi
+
 # The figures as a Markdown table, ready to paste into the README's benchmark section.
 markdown_table() {
     local a lib one two c v p
@@ -616,6 +705,10 @@ markdown_table() {
         echo "| client page at skip=$SKIP, sequential p99 | $(ms "${R[api_page_p99]}") | < 20 ms |"
         echo "| tag filter page, sequential p99 | $(ms "${R[api_tag_p99]}") | < 20 ms |"
     fi
+    if [[ -n "${R[node_RS256_rps]:-}" && -n "${R[tok_RS256_${HI}_rps]:-}" ]]; then
+        p="$(awk -v a="${R[tok_RS256_${HI}_rps]}" -v b="${R[node_RS256_rps]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+        echo "| RS256 tokens/s, Portcullis / node-oidc-provider (p99 $(ms "${R[node_RS256_p99]}")), $HI connections | $(int "${R[tok_RS256_${HI}_rps]}") / $(int "${R[node_RS256_rps]}") = ${p}× | ≥ 2× |"
+    fi
     [[ -n "${R[discovery_rps]:-}" ]] && echo "| discovery / JWKS, 64 connections (req/s) | $(int "${R[discovery_rps]}") / $(int "${R[jwks_rps]}") | ≥ 30 000 each |"
     echo "| idle / loaded RSS | $(mib "$IDLE_MAX_KIB") / $(mib "$LOADED_MAX_KIB") MiB | < 30 / < 100 MiB |"
     [[ -n "${R[ready_ms]:-}" ]] && echo "| restart time-to-ready (median) | ${R[ready_ms]} ms | < 200 ms |"
@@ -645,9 +738,6 @@ for a in RS256 ES256; do
         printf '%-52s %18s   %-22s\n' "ceiling $lib $a 1 / 2 threads (tokens/s)" "${one:-?} / ${two:-?}" "(reference)"
     done
 done
-HI=""
-for C in $BENCH_CONNECTIONS; do HI="$C"; done
-[[ " $BENCH_CONNECTIONS " == *" 64 "* ]] && HI=64
 if [[ -n "${R[tok_RS256_${HI}_rps]:-}" ]]; then
     need="$(awk -v s="${R[best_RS256_2]}" 'BEGIN {printf "%d", s * 0.75 + 0.5}')"
     row "client_credentials RS256 c=$HI (tokens/s)" "$(int "${R[tok_RS256_${HI}_rps]}")" ">= $need (75% ${R[bestlib_RS256_2]})" \
@@ -658,6 +748,11 @@ if [[ -n "${R[tok_ES256_${HI}_rps]:-}" ]]; then
         "$(ge "${R[tok_ES256_${HI}_rps]}" 25000)"
     row "client_credentials ES256 c=$HI p99 (ms)" "$(printf '%.2f' "${R[tok_ES256_${HI}_p99]}")" "< 10" \
         "$(lt "${R[tok_ES256_${HI}_p99]}" 10)"
+fi
+if [[ -n "${R[node_RS256_rps]:-}" && -n "${R[tok_RS256_${HI}_rps]:-}" ]]; then
+    factor="$(awk -v a="${R[tok_RS256_${HI}_rps]}" -v b="${R[node_RS256_rps]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+    row "RS256 c=$HI vs node-oidc-provider (tok/s)" "$(int "${R[tok_RS256_${HI}_rps]}") / $(int "${R[node_RS256_rps]}")" \
+        ">= 2x (${factor}x)" "$(ge "$factor" 2)"
 fi
 for a in $BENCH_ALGS; do
     [[ -n "${R[pg_${a}_${HI}_rps]:-}" ]] || continue
