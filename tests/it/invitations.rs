@@ -867,3 +867,40 @@ async fn the_portal_invites_users_and_add_user_without_a_password_invites() {
         .await
         .not_found();
 }
+
+/// A Local invitation in a tenant that turned password sign-in off: the link says so instead of
+/// offering a form that could only fail, a form sent anyway is refused the same way, and nothing
+/// changes; once password sign-in is back on, the same link works.
+#[tokio::test]
+async fn a_local_invitation_says_so_when_password_sign_in_is_off() {
+    let server = TestServer::spawn().await;
+    let token = server.admin_token().await;
+    let user = new_user(&server, &token, "pat@example.com", None).await;
+    let created = invite(&server, &token, &user, json!({})).await;
+    let code = code_of(&server, created["InvitationUrl"].as_str().unwrap());
+    let id = created["Id"].as_str().unwrap().to_owned();
+    let local = server.api(&format!("/IdentityProviders/{LOCAL_IDP}"));
+    let r = put(&local, &token, json!({"Enabled": false})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let b = browser();
+    let off = |page: &Page| {
+        assert_eq!(page.status, 400, "{}", page.text);
+        assert!(
+            page.text
+                .contains("Password sign-in is turned off for this organization"),
+            "{}",
+            page.text
+        );
+        assert!(!page.text.contains("Set password"), "{}", page.text);
+    };
+    off(&browse(&b, &accept_url(&server, &code)).await);
+    off(&set_password_unchecked(&server, &code, PASSWORD).await);
+    assert_eq!(stored(&server, &id).await.unwrap().accepted, None);
+
+    let r = put(&local, &token, json!({"Enabled": true})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let done = set_password(&server, &b, &code, PASSWORD, PASSWORD).await;
+    assert_eq!(done.status, 302, "{}", done.text);
+    assert!(stored(&server, &id).await.unwrap().accepted.is_some());
+}

@@ -97,6 +97,13 @@ pub async fn read_params(
         .map_err(|e| oauth_error_page(config, &e))
 }
 
+/// The first value of the query parameter `name` of a page request (`None` when absent).
+pub fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

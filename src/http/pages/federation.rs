@@ -6,6 +6,7 @@ use crate::http::browser::cookies::{
     federation_cookie, federation_value, session_cookie, session_value,
 };
 use crate::http::browser::error_page::{error_page, service_error_page};
+use crate::http::browser::form::query_param;
 use crate::http::browser::paths::Layout;
 use crate::http::browser::response::redirect;
 use crate::http::AppState;
@@ -15,11 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 /// The query parameters of `req` (a repeated parameter keeps its first value).
 fn query(req: &HttpRequest) -> impl Fn(&str) -> Option<String> + '_ {
-    move |name| {
-        url::form_urlencoded::parse(req.query_string().as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
+    move |name| query_param(req, name)
 }
 
 fn cookie_path(state: &AppState) -> String {

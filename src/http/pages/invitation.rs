@@ -10,7 +10,7 @@ use crate::http::browser::cookies::{session_cookie, session_value};
 use crate::http::browser::csp::page_csp;
 use crate::http::browser::csrf::csrf_for_form;
 use crate::http::browser::error_page::{error_page, service_error_page};
-use crate::http::browser::form::read_params;
+use crate::http::browser::form::{query_param, read_params};
 use crate::http::browser::paths::portal_root;
 use crate::http::browser::response::{html, page, redirect};
 use crate::http::AppState;
@@ -29,6 +29,21 @@ fn unusable_page(state: &AppState) -> HttpResponse {
         StatusCode::BAD_REQUEST,
         UNUSABLE,
         &OAuthError::invalid_request("the invitation is unknown, expired or already used"),
+    )
+}
+
+/// The page's sentence for a Local invitation in a tenant without password sign-in.
+const PASSWORDS_OFF: &str = "Password sign-in is turned off for this organization, so this \
+                             invitation cannot be accepted with a password. Ask your \
+                             administrator to invite you through your organization's identity \
+                             provider.";
+
+fn passwords_off_page(state: &AppState) -> HttpResponse {
+    error_page(
+        &state.ctx.config,
+        StatusCode::BAD_REQUEST,
+        PASSWORDS_OFF,
+        &OAuthError::invalid_request("password sign-in is turned off for this tenant"),
     )
 }
 
@@ -76,15 +91,13 @@ fn accept_page(
 
 /// `GET /identity/account/invitation?code=…`.
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let code = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let code = query_param(&req, "code").unwrap_or_default();
     let ctx = state.ctx.clone();
     let c = code.clone();
     match blocking(&state.ctx, move || invitations::open(&ctx, &c)).await {
         Err(e) => service_error_page(&state.ctx.config, &e),
         Ok(None) => unusable_page(&state),
+        Ok(Some(opened)) if opened.is_local() && opened.passwords_off => passwords_off_page(&state),
         Ok(Some(opened)) => accept_page(&state, &req, &opened, &code, None),
     }
 }
@@ -112,6 +125,7 @@ pub async fn accept(
     match outcome {
         Err(e) => service_error_page(config, &e),
         Ok(AcceptLocal::Invalid) => unusable_page(&state),
+        Ok(AcceptLocal::PasswordsOff) => passwords_off_page(&state),
         Ok(AcceptLocal::Retry { message, opened }) => {
             accept_page(&state, &req, &opened, &code, Some(&message))
         }

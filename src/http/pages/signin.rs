@@ -19,7 +19,7 @@ use crate::http::browser::csrf::csrf_for_form;
 use crate::http::browser::error_page::{
     oauth_error_page, service_error_page, unreadable_body_page,
 };
-use crate::http::browser::form::read_params;
+use crate::http::browser::form::{query_param, read_params};
 use crate::http::browser::paths::portal_root;
 use crate::http::browser::response::{html, page, redirect};
 use crate::http::browser::return_url::{self, local_return_url, tenant_choice};
@@ -236,10 +236,7 @@ fn refused_return_url(state: &AppState) -> HttpResponse {
 
 /// `GET /identity/account/login?return_url=/portal/...`: the Sign in page for the portal.
 pub async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let raw = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == return_url::FIELD)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let raw = query_param(&req, return_url::FIELD).unwrap_or_default();
     let Some(back) = local_return_url(&raw, &portal_root(&state.ctx.config)) else {
         return refused_return_url(&state);
     };

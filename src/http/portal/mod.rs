@@ -122,11 +122,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// One query parameter (the first one of that name).
+/// One query parameter (the first one of that name), unless empty.
 pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, v)| k == name && !v.is_empty())
-        .map(|(_, v)| v.into_owned())
+    crate::http::browser::form::query_param(req, name).filter(|v| !v.is_empty())
 }
 
 /// The `skip` of a list page (the API's paging parameter): a whole number from 0, else 0.

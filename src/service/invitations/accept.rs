@@ -23,6 +23,9 @@ pub struct Opened {
     pub identity_provider_id: String,
     /// The upstream provider's display name, when known (None for Local).
     pub provider_name: Option<String>,
+    /// A Local invitation in a tenant whose Local provider is disabled: no password can be set
+    /// (SPEC §12.1), so the page says so instead of offering the form.
+    pub passwords_off: bool,
 }
 
 impl Opened {
@@ -41,6 +44,8 @@ pub enum AcceptLocal {
     Retry { message: String, opened: Opened },
     /// The code is unknown, used or expired, or not for a password (nothing changed).
     Invalid,
+    /// A Local invitation, but the tenant has turned password sign-in off (nothing changed).
+    PasswordsOff,
 }
 
 /// The open invitation behind `code`, if any.
@@ -67,7 +72,10 @@ pub fn open(ctx: &Context, code: &str) -> ServiceResult<Option<Opened>> {
         let (Some(tenant), Some(user)) = (tenant, user) else {
             return Ok(None);
         };
-        let provider_name = if invitation.identity_provider_id == LOCAL_IDENTITY_PROVIDER_ID {
+        let local = invitation.identity_provider_id == LOCAL_IDENTITY_PROVIDER_ID;
+        let passwords_off =
+            local && !crate::service::federation::password_enabled(conn, &invitation.tenant_id)?;
+        let provider_name = if local {
             None
         } else {
             store::identity_providers::get(
@@ -82,6 +90,7 @@ pub fn open(ctx: &Context, code: &str) -> ServiceResult<Option<Opened>> {
             email: user.email,
             identity_provider_id: invitation.identity_provider_id,
             provider_name,
+            passwords_off,
         }))
     })
 }
@@ -99,6 +108,9 @@ pub fn accept_local(
     let Some(opened) = open(ctx, code)?.filter(Opened::is_local) else {
         return Ok(AcceptLocal::Invalid);
     };
+    if opened.passwords_off {
+        return Ok(AcceptLocal::PasswordsOff);
+    }
     if password != confirm {
         return Ok(AcceptLocal::Retry {
             message: "The passwords do not match.".to_owned(),
