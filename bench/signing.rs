@@ -177,6 +177,7 @@ fn claims(jti: String) -> AccessTokenClaims {
         auth_time: None,
         sid: None,
         idp: None,
+        amr: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn sample_claims() -> AccessTokenClaims {
         auth_time: None,
         sid: None,
         idp: None,
+        amr: None,
     }
 }
 
@@ -108,9 +109,9 @@ fn valid_claims() -> impl Strategy<Value = AccessTokenClaims> {
     )
         .prop_map(
             |((sub, client_id, tid, jti), role, scope, (iat, life, early), user)| {
-                let (auth_time, sid, idp) = match user {
-                    Some((t, s, i)) => (Some(t), Some(s), Some(i)),
-                    None => (None, None, None),
+                let (auth_time, sid, idp, amr) = match user {
+                    Some((t, s, i)) => (Some(t), Some(s), Some(i), Some(vec!["pwd".to_owned()])),
+                    None => (None, None, None, None),
                 };
                 AccessTokenClaims {
                     iss: ISS.into(),
@@ -129,6 +130,7 @@ fn valid_claims() -> impl Strategy<Value = AccessTokenClaims> {
                     auth_time,
                     sid,
                     idp,
+                    amr,
                 }
             },
         )

@@ -30,6 +30,9 @@ pub struct AccessTokenClaims {
     pub sid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
+    /// How an upstream identity provider authenticated the user, as it said (SPEC §12.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 impl AccessTokenClaims {

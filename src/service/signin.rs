@@ -210,7 +210,10 @@ fn front_channel_tokens(
     };
     if req.response_type.id_token {
         let issuer = ctx.config.issuer();
-        let amr = issue::upstream_amr(conn, sign_in)?;
+        let amr = match &access {
+            Some(a) => a.amr.clone(),
+            None => issue::upstream_amr(conn, sign_in)?,
+        };
         let id_token = issue::id_token(
             ctx,
             &IdTokenGrant {

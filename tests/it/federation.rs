@@ -578,7 +578,7 @@ async fn a_verified_email_binds_an_existing_user_and_a_replayed_callback_fails()
     assert_eq!(r.status, 201, "{}", r.text);
     let user = r.body["Id"].as_str().unwrap().to_owned();
     let b = browser();
-    let (callback, page) = fed.rogue_round(&b, &rogue).await;
+    let (callback, page, verifier) = fed.rogue_round_with_verifier(&b, &rogue).await;
     assert_eq!(page.status, 302, "{}", page.text);
     assert!(
         page.location().contains("/connect/authorize?"),
@@ -587,6 +587,14 @@ async fn a_verified_email_binds_an_existing_user_and_a_replayed_callback_fails()
     );
     let u = api_get(&fed.rp.api(&format!("/Users/{user}")), &fed.admin).await;
     assert_eq!(u.body["ExternalUserId"], ROGUE_SUB);
+    // The application's tokens say who authenticated the user, and how (SPEC §12.2).
+    let tokens = fed.finish_at(&b, page.location(), &verifier).await;
+    for token in ["id_token", "access_token"] {
+        let claims = jwt_claims(tokens[token].as_str().unwrap());
+        assert_eq!(claims["sub"], user.as_str(), "{token}");
+        assert_eq!(claims["idp"], idp.as_str(), "{token}");
+        assert_eq!(claims["amr"], json!(["pwd", "mfa"]), "{token}");
+    }
     let again = get(&b, &callback).await;
     assert_refused(&again, 400, "already completed");
     assert_eq!(

@@ -376,6 +376,7 @@ pub fn signed_token(
             sid: "",
             auth_time: ctx.now(),
         }),
+        amr: None,
     };
     issue::access_token(ctx, &grant).expect("issuing").token
 }

@@ -133,6 +133,7 @@ async fn role_claims_in_a_token_grant_nothing_the_caller_does_not_hold() {
             role_ids: &[],
             role_type_ids: vec![TENANT_ADMINISTRATOR.role_type_id().to_owned()].into(),
             sign_in: None,
+            amr: None,
         };
         issue::access_token(ctx, &grant).unwrap().token
     };

@@ -49,6 +49,8 @@ pub struct AccessToken {
     pub exp: i64,
     /// Seconds from issuance to `exp` (`expires_in`).
     pub lifetime: i64,
+    /// The `amr` it carries (an upstream sign-in's, SPEC §12.2), for the ID token beside it.
+    pub amr: Option<Vec<String>>,
 }
 
 /// A user's sign-in that tokens are issued for.
@@ -74,6 +76,9 @@ pub struct AccessGrant<'a> {
     pub role_type_ids: Cow<'a, [String]>,
     /// `None`: the client on its own behalf (client_credentials); else the signed-in user.
     pub sign_in: Option<SignIn<'a>>,
+    /// How an upstream authenticated the user (`amr` as it sent it; SPEC §12.2); `None` for a
+    /// client or a Local account.
+    pub amr: Option<Vec<String>>,
 }
 
 impl<'a> AccessGrant<'a> {
@@ -87,11 +92,12 @@ impl<'a> AccessGrant<'a> {
             role_ids: &client.role_ids,
             role_type_ids: Cow::Borrowed(&client.role_type_ids),
             sign_in: None,
+            amr: None,
         }
     }
 
     /// A signed-in user's token at `client_id` of `tenant_id`: the user's roles, read from the
-    /// tenant's roles in the caller's unit of work.
+    /// tenant's roles in the caller's unit of work, and an upstream sign-in's `amr`.
     pub fn for_user(
         conn: &mut DbConn,
         tenant_id: &'a TenantId,
@@ -101,6 +107,7 @@ impl<'a> AccessGrant<'a> {
         sign_in: SignIn<'a>,
     ) -> ServiceResult<Self> {
         let role_type_ids = role_type_ids_of(conn, sign_in.user)?;
+        let amr = upstream_amr(conn, sign_in)?;
         Ok(AccessGrant {
             tenant_id,
             client_id,
@@ -109,6 +116,7 @@ impl<'a> AccessGrant<'a> {
             role_ids: &sign_in.user.role_ids,
             role_type_ids: Cow::Owned(role_type_ids),
             sign_in: Some(sign_in),
+            amr,
         })
     }
 }
@@ -157,6 +165,7 @@ pub fn access_token(ctx: &Context, grant: &AccessGrant<'_>) -> ServiceResult<Acc
         auth_time: sign_in.map(|s| s.auth_time),
         sid: sign_in.map(|s| s.sid.to_owned()),
         idp: sign_in.map(|s| s.user.identity_provider_id.clone()),
+        amr: grant.amr.clone().filter(|a| !a.is_empty()),
     };
     let key = active_key(ctx, ctx.config.access_token_alg)?;
     Ok(AccessToken {
@@ -164,6 +173,7 @@ pub fn access_token(ctx: &Context, grant: &AccessGrant<'_>) -> ServiceResult<Acc
         jti,
         exp,
         lifetime: grant.lifetime,
+        amr: claims.amr,
     })
 }
 
@@ -240,7 +250,6 @@ pub(crate) fn user_token_response(
     )?;
     let id_token = if scope.contains(crate::domain::scope::OPENID) {
         let issuer = ctx.config.issuer();
-        let amr = upstream_amr(conn, sign_in)?;
         Some(id_token(
             ctx,
             &IdTokenGrant {
@@ -257,7 +266,7 @@ pub(crate) fn user_token_response(
                 access_token: Some(&access.token),
                 code: None,
                 state: None,
-                amr: amr.as_deref(),
+                amr: access.amr.as_deref(),
             },
         )?)
     } else {
