@@ -42,8 +42,12 @@ pub fn build_context(config: Config, clock: Clock) -> Result<Context, StartError
         config.key_rotation_days > 0,
         option_env!("PORTCULLIS_GIT_COMMIT"),
     )?);
-    let store = Store::open_with_wait(&config.database_url, 16, config.database_wait)?
-        .with_wait_histogram(metrics.pool_wait());
+    let store = Store::open_with_wait(
+        &config.database_url,
+        config.database_connections,
+        config.database_wait,
+    )?
+    .with_wait_histogram(metrics.pool_wait());
     store.migrate_reporting(|step| {
         tracing::info!(
             migration = step.name,

@@ -68,6 +68,9 @@ pub struct ConfigArgs {
     /// Seconds a request waits for a database connection before it gets 503 (SPEC §9).
     #[arg(long, global = true, env = "PORTCULLIS_DATABASE_WAIT")]
     pub database_wait: Option<f64>,
+    /// Pooled database connections of a server (each node of a cluster holds this many).
+    #[arg(long, global = true, env = "PORTCULLIS_DATABASE_CONNECTIONS")]
+    pub database_connections: Option<u32>,
 }
 
 /// The same settings in a TOML file, with snake_case keys.
@@ -92,6 +95,7 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     audit_retention_days: Option<i64>,
     database_wait: Option<f64>,
+    database_connections: Option<u32>,
 }
 
 /// Where the signing keys live (SPEC §6.4).
@@ -142,6 +146,8 @@ pub struct Config {
     pub audit_retention_days: i64,
     /// How long a request waits for a pooled database connection.
     pub database_wait: std::time::Duration,
+    /// Pooled database connections of the server (1–1000).
+    pub database_connections: u32,
 }
 
 /// A setting is malformed; the message names it.
@@ -307,6 +313,15 @@ impl Config {
                     )))
                 }
             },
+            database_connections: match args.database_connections.or(file.database_connections) {
+                None => 16,
+                Some(n @ 1..=1000) => n,
+                Some(n) => {
+                    return Err(ConfigError(format!(
+                        "database connections must be between 1 and 1000, got {n}"
+                    )))
+                }
+            },
         })
     }
 }
@@ -355,6 +370,23 @@ mod tests {
         assert_eq!(c.master_key_file, PathBuf::from("data/master.key"));
         assert_eq!(c.audit_retention_days, 90);
         assert_eq!(c.database_wait, std::time::Duration::from_secs(2));
+        assert_eq!(c.database_connections, 16);
+    }
+
+    #[test]
+    fn database_connections_are_bounded() {
+        let with = |n| {
+            Config::resolve(&ConfigArgs {
+                database_connections: Some(n),
+                ..ConfigArgs::default()
+            })
+        };
+        assert_eq!(with(1).unwrap().database_connections, 1);
+        assert_eq!(with(64).unwrap().database_connections, 64);
+        for bad in [0, 1001] {
+            let e = with(bad).unwrap_err();
+            assert!(e.to_string().contains("database connections"), "{e}");
+        }
     }
 
     #[test]
