@@ -338,6 +338,8 @@ enum Defect {
     ClaimsInUserinfo,
     /// As `ClaimsInUserinfo`, but userinfo is about another subject.
     UserinfoOtherSub,
+    /// No e-mail anywhere: neither in the ID token nor from userinfo.
+    NoEmail,
 }
 
 struct RogueState {
@@ -486,6 +488,11 @@ fn answer(
                     claims.as_object_mut().unwrap().remove(k);
                 }
             }
+            if s.defect == Defect::NoEmail {
+                for k in ["email", "email_verified"] {
+                    claims.as_object_mut().unwrap().remove(k);
+                }
+            }
             let signer = if s.defect == Defect::UnknownKey {
                 stranger
             } else {
@@ -493,6 +500,9 @@ fn answer(
             };
             let id_token = portcullis::crypto::jwt::sign_jwt(&claims, "JWT", signer).unwrap();
             json!({"access_token": "rogue-at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}).to_string()
+        }
+        "/userinfo" if s.defect == Defect::NoEmail => {
+            json!({"sub": ROGUE_SUB, "name": "Grace Hopper"}).to_string()
         }
         "/userinfo" => json!({
             "sub": if s.defect == Defect::UserinfoOtherSub { "someone-else" } else { ROGUE_SUB },
@@ -1386,4 +1396,80 @@ async fn an_invitation_is_accepted_by_signing_in_upstream_from_its_link() {
     assert_ne!(again.status, 200, "{}", again.text);
     let restart = get(&browser(), &href).await;
     assert_eq!(restart.status, 400, "{}", restart.text);
+}
+
+/// Rule 4 creates no account it cannot name, nor one whose e-mail another account of the tenant
+/// already has: without an e-mail from the upstream, and with the e-mail of a Local user, the
+/// person gets a 403 page saying why, and nothing is created or bound.
+#[tokio::test]
+async fn auto_provisioning_refuses_without_an_email_or_with_a_taken_one() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    fed.add_rogue(&rogue, true).await;
+    let before = fed.users().await.len();
+
+    rogue.set(|s| s.defect = Defect::NoEmail);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_refused(&page, 403, "did not give your e-mail address");
+    assert_eq!(fed.users().await.len(), before, "nothing created");
+
+    // A Local account with the upstream's e-mail: rule 3 binds only users of that provider.
+    let r = api_post(
+        &fed.rp.api("/Users"),
+        &fed.admin,
+        json!({"Email": ROGUE_EMAIL, "Password": "a long enough passphrase"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let local = r.body["Id"].as_str().unwrap().to_owned();
+    rogue.set(|s| s.defect = Defect::None);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_refused(
+        &page,
+        403,
+        &format!("The account {ROGUE_EMAIL} of this tenant signs in another way."),
+    );
+    assert_eq!(fed.users().await.len(), before + 1, "nothing created");
+    let u = api_get(&fed.rp.api(&format!("/Users/{local}")), &fed.admin).await;
+    assert_eq!(u.body["ExternalUserId"], Value::Null, "nothing bound");
+}
+
+/// A PUT that changes the Authority checks the new one like a new provider (a bad one is refused
+/// and nothing changes), and sign-ins go to the new upstream from then on.
+#[tokio::test]
+async fn a_changed_authority_is_checked_and_used() {
+    let fed = Fed::new().await;
+    let first = Rogue::start(fed.rp.ctx.now()).await;
+    let idp = fed.add_rogue(&first, true).await;
+    let one = fed.rp.api(&format!("/IdentityProviders/{idp}"));
+
+    let wrong = Rogue::start(fed.rp.ctx.now()).await;
+    wrong.set(|s| s.defect = Defect::DiscoveryIssuer);
+    let r = put(&one, &fed.admin, json!({"Authority": wrong.base})).await;
+    assert!(
+        r.bad_request()["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("differs from the Authority"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        api_get(&one, &fed.admin).await.body["Authority"],
+        first.base
+    );
+
+    let second = Rogue::start(fed.rp.ctx.now()).await;
+    let r = put(&one, &fed.admin, json!({"Authority": second.base})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["Authority"], second.base);
+    assert_eq!(
+        api_get(&one, &fed.admin).await.body["Authority"],
+        second.base
+    );
+    // rogue_round checks that the browser is sent to this rogue.
+    let (_, page) = fed.rogue_round(&browser(), &second).await;
+    assert_eq!(page.status, 302, "{}", page.text);
+    assert_eq!(second.state.lock().unwrap().token_calls, 1);
+    assert_eq!(first.state.lock().unwrap().token_calls, 0);
 }
