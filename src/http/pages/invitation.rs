@@ -23,12 +23,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 const UNUSABLE: &str = "This invitation link cannot be used: it is unknown, has expired or was \
                         already used. Ask your administrator for a new one.";
 
-fn unusable_page(state: &AppState) -> HttpResponse {
+/// The error page (400) with the page's `sentence`; `why` goes to the log.
+fn refused_page(state: &AppState, sentence: &str, why: &str) -> HttpResponse {
     error_page(
         &state.ctx.config,
         StatusCode::BAD_REQUEST,
+        sentence,
+        &OAuthError::invalid_request(why),
+    )
+}
+
+fn unusable_page(state: &AppState) -> HttpResponse {
+    refused_page(
+        state,
         UNUSABLE,
-        &OAuthError::invalid_request("the invitation is unknown, expired or already used"),
+        "the invitation is unknown, expired or already used",
     )
 }
 
@@ -39,11 +48,10 @@ const PASSWORDS_OFF: &str = "Password sign-in is turned off for this organizatio
                              provider.";
 
 fn passwords_off_page(state: &AppState) -> HttpResponse {
-    error_page(
-        &state.ctx.config,
-        StatusCode::BAD_REQUEST,
+    refused_page(
+        state,
         PASSWORDS_OFF,
-        &OAuthError::invalid_request("password sign-in is turned off for this tenant"),
+        "password sign-in is turned off for this tenant",
     )
 }
 
