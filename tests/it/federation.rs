@@ -340,6 +340,10 @@ enum Defect {
     UserinfoOtherSub,
     /// No e-mail anywhere: neither in the ID token nor from userinfo.
     NoEmail,
+    /// Discovery offers only `client_secret_post` at the token endpoint.
+    PostOnly,
+    /// The JWKS answer is larger than the relying party reads (256 KiB).
+    HugeJwks,
 }
 
 struct RogueState {
@@ -350,6 +354,8 @@ struct RogueState {
     email_verified: bool,
     token_calls: usize,
     jwks_calls: usize,
+    /// How the last token request authenticated: "basic", "post" or "none".
+    token_auth: &'static str,
 }
 
 /// A tiny real OpenID Provider: discovery, JWKS and a token endpoint whose ID token has the
@@ -375,6 +381,7 @@ impl Rogue {
             email_verified: true,
             token_calls: 0,
             jwks_calls: 0,
+            token_auth: "none",
         }));
         let key = Arc::new(SigningKey::generate(SigningAlg::RS256, now, now).unwrap().0);
         let stranger = Arc::new(SigningKey::generate(SigningAlg::RS256, now, now).unwrap().0);
@@ -386,8 +393,8 @@ impl Rogue {
                 };
                 let (b, s, key, stranger) = (b.clone(), s.clone(), key.clone(), stranger.clone());
                 tokio::spawn(async move {
-                    let path = read_request(&mut sock).await;
-                    let body = answer(&path, &b, &s, &key, &stranger);
+                    let request = read_request(&mut sock).await;
+                    let body = answer(&request, &b, &s, &key, &stranger);
                     let head = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                         body.len()
@@ -405,7 +412,7 @@ impl Rogue {
     }
 }
 
-/// Reads one request (head and body); returns its path.
+/// Reads one request (head and body); returns its text.
 async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -430,19 +437,19 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
             }
         }
     }
-    let text = String::from_utf8_lossy(&buf);
-    let line = text.lines().next().unwrap_or("");
-    line.split(' ').nth(1).unwrap_or("/").to_owned()
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 fn answer(
-    path: &str,
+    request: &str,
     base: &str,
     state: &Mutex<RogueState>,
     key: &SigningKey,
     stranger: &SigningKey,
 ) -> String {
     let mut s = state.lock().unwrap();
+    let line = request.lines().next().unwrap_or("");
+    let path = line.split(' ').nth(1).unwrap_or("/");
     let path = path.split('?').next().unwrap_or("");
     match path {
         "/.well-known/openid-configuration" => {
@@ -459,7 +466,14 @@ fn answer(
             if s.defect == Defect::NoTokenEndpoint {
                 doc.as_object_mut().unwrap().remove("token_endpoint");
             }
+            if s.defect == Defect::PostOnly {
+                doc["token_endpoint_auth_methods_supported"] = json!(["client_secret_post"]);
+            }
             doc.to_string()
+        }
+        "/jwks" if s.defect == Defect::HugeJwks => {
+            s.jwks_calls += 1;
+            json!({"keys": [key.jwk_json()], "padding": "x".repeat(300 * 1024)}).to_string()
         }
         "/jwks" => {
             s.jwks_calls += 1;
@@ -467,6 +481,17 @@ fn answer(
         }
         "/token" => {
             s.token_calls += 1;
+            let (head, body) = request.split_once("\r\n\r\n").unwrap_or((request, ""));
+            s.token_auth = if head
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("authorization: basic "))
+            {
+                "basic"
+            } else if body.split('&').any(|p| p.starts_with("client_secret=")) {
+                "post"
+            } else {
+                "none"
+            };
             let claims = json!({
                 "iss": if s.defect == Defect::OtherIssuer { "https://other.example" } else { base },
                 "sub": ROGUE_SUB,
@@ -1472,4 +1497,63 @@ async fn a_changed_authority_is_checked_and_used() {
     assert_eq!(page.status, 302, "{}", page.text);
     assert_eq!(second.state.lock().unwrap().token_calls, 1);
     assert_eq!(first.state.lock().unwrap().token_calls, 0);
+}
+
+/// The upstream's token endpoint gets the client secret the way its discovery allows: Basic by
+/// default, in the form body when it offers only `client_secret_post`. An answer over the read
+/// limit (256 KiB) ends the sign-in with the error page, not a hang or a 500.
+#[tokio::test]
+async fn upstream_client_authentication_follows_discovery_and_answers_are_bounded() {
+    let fed = Fed::new().await;
+    let basic = Rogue::start(fed.rp.ctx.now()).await;
+    let idp = fed.add_rogue(&basic, true).await;
+    let (_, page) = fed.rogue_round(&browser(), &basic).await;
+    assert_eq!(page.status, 302, "{}", page.text);
+    assert_eq!(basic.state.lock().unwrap().token_auth, "basic");
+    // The same upstream person comes next through another provider: remove this account.
+    for u in fed.users().await {
+        if u["ExternalUserId"] == ROGUE_SUB {
+            let gone = delete(
+                &fed.rp.api(&format!("/Users/{}", u["Id"].as_str().unwrap())),
+                &fed.admin,
+            )
+            .await;
+            assert_eq!(gone.status, 204);
+        }
+    }
+    assert_eq!(
+        delete(
+            &fed.rp.api(&format!("/IdentityProviders/{idp}")),
+            &fed.admin
+        )
+        .await
+        .status,
+        204
+    );
+
+    let post = Rogue::start(fed.rp.ctx.now()).await;
+    post.set(|s| s.defect = Defect::PostOnly);
+    let idp = fed.add_rogue(&post, true).await;
+    let (_, page) = fed.rogue_round(&browser(), &post).await;
+    assert_eq!(page.status, 302, "{}", page.text);
+    assert_eq!(post.state.lock().unwrap().token_auth, "post");
+    assert_eq!(
+        delete(
+            &fed.rp.api(&format!("/IdentityProviders/{idp}")),
+            &fed.admin
+        )
+        .await
+        .status,
+        204
+    );
+
+    let huge = Rogue::start(fed.rp.ctx.now()).await;
+    fed.add_rogue(&huge, true).await;
+    huge.set(|s| s.defect = Defect::HugeJwks);
+    // The upstream's keys are read again when a sign-in starts: it ends on the error page.
+    let read_before = huge.state.lock().unwrap().jwks_calls;
+    let page = fed.start(&browser()).await;
+    assert_refused(&page, 502, "larger than 262144 bytes");
+    assert_eq!(huge.state.lock().unwrap().jwks_calls, read_before + 1);
+    assert_eq!(huge.state.lock().unwrap().token_calls, 0);
 }
