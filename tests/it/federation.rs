@@ -1505,47 +1505,23 @@ async fn a_changed_authority_is_checked_and_used() {
 #[tokio::test]
 async fn upstream_client_authentication_follows_discovery_and_answers_are_bounded() {
     let fed = Fed::new().await;
-    let basic = Rogue::start(fed.rp.ctx.now()).await;
-    let idp = fed.add_rogue(&basic, true).await;
-    let (_, page) = fed.rogue_round(&browser(), &basic).await;
-    assert_eq!(page.status, 302, "{}", page.text);
-    assert_eq!(basic.state.lock().unwrap().token_auth, "basic");
-    // The same upstream person comes next through another provider: remove this account.
-    for u in fed.users().await {
-        if u["ExternalUserId"] == ROGUE_SUB {
-            let gone = delete(
-                &fed.rp.api(&format!("/Users/{}", u["Id"].as_str().unwrap())),
-                &fed.admin,
-            )
-            .await;
-            assert_eq!(gone.status, 204);
+    for (defect, sent) in [(Defect::None, "basic"), (Defect::PostOnly, "post")] {
+        let rogue = Rogue::start(fed.rp.ctx.now()).await;
+        rogue.set(|s| s.defect = defect);
+        let idp = fed.add_rogue(&rogue, true).await;
+        let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+        assert_eq!(page.status, 302, "{defect:?}: {}", page.text);
+        assert_eq!(rogue.state.lock().unwrap().token_auth, sent, "{defect:?}");
+        // The same upstream person comes next through another provider: remove both.
+        for u in fed.users().await {
+            if u["ExternalUserId"] == ROGUE_SUB {
+                let user = fed.rp.api(&format!("/Users/{}", u["Id"].as_str().unwrap()));
+                assert_eq!(delete(&user, &fed.admin).await.status, 204);
+            }
         }
+        let provider = fed.rp.api(&format!("/IdentityProviders/{idp}"));
+        assert_eq!(delete(&provider, &fed.admin).await.status, 204);
     }
-    assert_eq!(
-        delete(
-            &fed.rp.api(&format!("/IdentityProviders/{idp}")),
-            &fed.admin
-        )
-        .await
-        .status,
-        204
-    );
-
-    let post = Rogue::start(fed.rp.ctx.now()).await;
-    post.set(|s| s.defect = Defect::PostOnly);
-    let idp = fed.add_rogue(&post, true).await;
-    let (_, page) = fed.rogue_round(&browser(), &post).await;
-    assert_eq!(page.status, 302, "{}", page.text);
-    assert_eq!(post.state.lock().unwrap().token_auth, "post");
-    assert_eq!(
-        delete(
-            &fed.rp.api(&format!("/IdentityProviders/{idp}")),
-            &fed.admin
-        )
-        .await
-        .status,
-        204
-    );
 
     let huge = Rogue::start(fed.rp.ctx.now()).await;
     fed.add_rogue(&huge, true).await;
