@@ -30,7 +30,10 @@ pub(super) fn redeem(
     let redirect_uri = form.require("redirect_uri")?;
     let hash = sha256_b64url(code);
     let now = ctx.now();
-    ctx.store
+    // Counted once the revocations it caused are committed.
+    let mut replayed = false;
+    let settled = ctx
+        .store
         .write(|conn| -> ServiceResult<Settled<TokenResponse>> {
             let refused = |why: &str| Ok(Settled::Refused(invalid_grant(why)));
             let Some(stored) = store::grants::get_code(conn, &hash)? else {
@@ -41,10 +44,10 @@ pub(super) fn redeem(
             }
             if !store::grants::redeem_code(conn, &hash, now)? {
                 revoke_what_it_issued(conn, &hash, now)?;
-                let replayed = refused_event(client, AuditAction::CodeReplayed, origin, now);
-                store::audit::record(conn, &replayed.on(stored.user_id.as_str()))?;
+                let event = refused_event(client, AuditAction::CodeReplayed, origin, now);
+                store::audit::record(conn, &event.on(stored.user_id.as_str()))?;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; its tokens are revoked");
-                ctx.metrics.code_replay();
+                replayed = true;
                 return refused("the code has already been used");
             }
             if let Err(e) = check_code(&stored, redirect_uri, form, now) {
@@ -81,8 +84,11 @@ pub(super) fn redeem(
                 family_id.as_deref(),
             )?;
             Ok(Settled::Done(response))
-        })?
-        .into_result()
+        })?;
+    if replayed {
+        ctx.metrics.code_replay();
+    }
+    settled.into_result()
 }
 
 /// A replayed code: everything it produced is revoked (RFC 6749 §4.1.2) — the token endpoint's

@@ -97,7 +97,10 @@ pub(super) fn refresh(
     let presented = form.require("refresh_token")?;
     let hash = sha256_b64url(presented);
     let now = ctx.now();
-    ctx.store
+    // Counted once the family's revocation is committed.
+    let mut reused = false;
+    let settled = ctx
+        .store
         .write(|conn| -> ServiceResult<Settled<TokenResponse>> {
             let refused = |why: &str| Ok(Settled::Refused(invalid_grant(why)));
             let Some(token) = store::refresh::get(conn, &hash)? else {
@@ -117,11 +120,9 @@ pub(super) fn refresh(
                 Err(e) => return Ok(Settled::Refused(e)),
             };
             if !store::refresh::claim_rotation(conn, &hash, now)? {
-                let reused = refused_event(client, AuditAction::RefreshReuseDetected, origin, now);
-                let answer = replay(conn, &token, presented, &reused, now)?;
-                if matches!(answer, Settled::Refused(_)) {
-                    ctx.metrics.refresh_reuse();
-                }
+                let event = refused_event(client, AuditAction::RefreshReuseDetected, origin, now);
+                let answer = replay(conn, &token, presented, &event, now)?;
+                reused = matches!(answer, Settled::Refused(_));
                 return Ok(answer);
             }
             let Some(user) = store::users::get(conn, &client.tenant_id, &token.user_id)? else {
@@ -139,8 +140,11 @@ pub(super) fn refresh(
                 serde_json::to_vec(&response).map_err(|e| ServiceError::Internal(e.to_string()))?;
             store::refresh::set_successor_response(conn, &hash, &seal::seal(presented, &json)?)?;
             Ok(Settled::Done(response))
-        })?
-        .into_result()
+        })?;
+    if reused {
+        ctx.metrics.refresh_reuse();
+    }
+    settled.into_result()
 }
 
 /// The token was rotated already: within the grace window answer the same successor pair, after
