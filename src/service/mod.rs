@@ -76,7 +76,7 @@ where
     let admitted = ctx.store.admit().await?;
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || {
-        let _admitted = admitted;
+        let _entered = admitted.enter();
         work(&ctx)
     })
     .await

@@ -488,3 +488,61 @@ async fn a_postgresql_connection_the_server_dropped_costs_at_most_one_failed_uni
     };
     assert_ne!(next, first, "a new session");
 }
+
+/// In line and then at the pool, a unit of work waits no longer than the database wait in all
+/// (SPEC §9), not the wait once in each.
+#[tokio::test]
+async fn the_line_and_the_pool_together_wait_no_longer_than_the_database_wait() {
+    use portcullis::store::{Store, StoreError};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/line.db", dir.path().display());
+    let wait = Duration::from_millis(1000);
+    let store = Store::open_with_wait(&url, 1, wait).unwrap();
+
+    // The only connection, held outside the line (as /readyz or the upkeep may) for 3 s.
+    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+    let holder = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store.read(|_| {
+                taken_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_secs(3));
+                Ok::<_, StoreError>(())
+            })
+        })
+    };
+    taken_rx.recv().unwrap();
+    // The only place in line, held for 600 ms.
+    let place = store.admit().await.unwrap();
+    let started = Instant::now();
+    let waiter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let admitted = store.admit().await?;
+            tokio::task::spawn_blocking(move || {
+                let _entered = admitted.enter();
+                store.read(|_| Ok::<_, StoreError>(()))
+            })
+            .await
+            .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    drop(place);
+    let result = waiter.await.unwrap();
+    let took = started.elapsed();
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(900),
+        "gave up early: {took:?}"
+    );
+    assert!(
+        took < Duration::from_millis(1450),
+        "waited in line and then the whole wait again: {took:?}"
+    );
+    holder.join().unwrap().unwrap();
+}
