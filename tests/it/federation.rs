@@ -5,7 +5,7 @@
 //! serves discovery, JWKS and a token endpoint with the chosen defect.
 
 use crate::harness::{delete, get as api_get, jwt_claims, post as api_post, put, TestServer};
-use crate::signin::{browser, get, post, Page};
+use crate::signin::{browser, get, post, post_consent, post_login, Page};
 use base64::Engine;
 use portcullis::crypto::keys::{SigningAlg, SigningKey};
 use serde_json::{json, Value};
@@ -151,16 +151,7 @@ impl Fed {
     async fn finish_at(&self, b: &reqwest::Client, authorize: &str, verifier: &str) -> Value {
         let consent = get(b, authorize).await;
         assert_eq!(consent.status, 200, "{}", consent.text);
-        let done = post(
-            b,
-            &self.rp.url("/identity/account/consent"),
-            &[
-                ("csrf", &consent.hidden("csrf")),
-                ("request", &consent.hidden("request")),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+        let done = post_consent(&self.rp, b, &consent, "allow", false).await;
         assert_eq!(done.status, 302, "{}", done.text);
         let code = param(done.location(), "code").expect("a code for the application");
         let r = crate::harness::http()
@@ -235,30 +226,11 @@ impl Upstream {
     pub(crate) async fn sign_in(&self, b: &reqwest::Client, authorize: &str) -> String {
         let login = get(b, authorize).await;
         assert_eq!(login.status, 200, "{}", login.text);
-        let signed = post(
-            b,
-            &self.op.url("/identity/account/login"),
-            &[
-                ("username", self.email.as_str()),
-                ("password", &self.password),
-                ("csrf", &login.hidden("csrf")),
-                ("request", &login.hidden("request")),
-            ],
-        )
-        .await;
+        let signed = post_login(&self.op, b, &login, &self.email, &self.password).await;
         assert_eq!(signed.status, 302, "{}", signed.text);
         let consent = get(b, signed.location()).await;
         assert_eq!(consent.status, 200, "{}", consent.text);
-        let back = post(
-            b,
-            &self.op.url("/identity/account/consent"),
-            &[
-                ("csrf", &consent.hidden("csrf")),
-                ("request", &consent.hidden("request")),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
+        let back = post_consent(&self.op, b, &consent, "allow", false).await;
         assert_eq!(back.status, 302, "{}", back.text);
         back.location().to_owned()
     }

@@ -433,27 +433,12 @@ async fn set_password(
     .await
 }
 
-/// Signs in at the normal login page (for the portal) in a new browser: the answer's status.
+/// Signs in at the normal login page (for the portal) in a new browser: the answer's status
+/// (302 signed in, 200 the form again).
 async fn login_status(server: &TestServer, email: &str, password: &str) -> u16 {
-    let b = browser();
-    let login = browse(
-        &b,
-        &server.url("/identity/account/login?return_url=/portal"),
-    )
-    .await;
-    assert_eq!(login.status, 200, "{}", login.text);
-    let res = submit(
-        &b,
-        &server.url("/identity/account/login"),
-        &[
-            ("username", email),
-            ("password", password),
-            ("return_url", "/portal"),
-            ("csrf", &login.hidden("csrf")),
-        ],
-    )
-    .await;
-    res.status
+    portal::sign_in(server, &browser(), email, password)
+        .await
+        .status
 }
 
 #[tokio::test]
@@ -743,25 +728,10 @@ async fn accept_upstream_binds_the_external_user_id_once() {
         .is_err());
 }
 
-/// A browser signed in at the login page (for the portal).
+/// A new browser signed in as `email`.
 async fn signed_in(server: &TestServer, email: &str, password: &str) -> reqwest::Client {
     let b = browser();
-    let login = browse(
-        &b,
-        &server.url("/identity/account/login?return_url=/portal"),
-    )
-    .await;
-    let res = submit(
-        &b,
-        &server.url("/identity/account/login"),
-        &[
-            ("username", email),
-            ("password", password),
-            ("return_url", "/portal"),
-            ("csrf", &login.hidden("csrf")),
-        ],
-    )
-    .await;
+    let res = portal::sign_in(server, &b, email, password).await;
     assert_eq!(res.status, 302, "{}", res.text);
     b
 }
