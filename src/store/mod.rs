@@ -120,17 +120,24 @@ pub struct Store {
     admission: Arc<tokio::sync::Semaphore>,
 }
 
-/// A unit of work's place among those admitted to the pool, and when its wait for the database
-/// ends; the place is freed when it drops.
+/// A unit of work's place among those admitted to the pool, and its wait so far; the place is
+/// freed when it drops.
 pub struct Admission {
     _place: tokio::sync::OwnedSemaphorePermit,
+    wait: UnitWait,
+}
+
+/// When a unit began to wait (in line), and when its wait for the database ends.
+#[derive(Clone, Copy)]
+struct UnitWait {
+    since: Instant,
     deadline: Instant,
 }
 
 thread_local! {
-    /// When the wait for the database of the unit running on this thread ends (see
-    /// [`Admission::enter`]); `None` outside an admitted unit.
-    static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+    /// The wait of the unit running on this thread, until its first connection (see
+    /// [`Admission::enter`]); `None` outside an admitted unit and after its first checkout.
+    static WAITING: std::cell::Cell<Option<UnitWait>> = const { std::cell::Cell::new(None) };
 }
 
 /// An admitted unit running on this thread (its place held); leaving it clears the deadline.
@@ -139,18 +146,19 @@ pub struct Entered {
 }
 
 impl Admission {
-    /// Runs the unit on this (blocking) thread: until the returned guard drops, a connection is
-    /// waited for only as long as the unit's wait has left, so the line and the pool together
-    /// take at most the database wait (SPEC §9), not twice it.
+    /// Runs the unit on this (blocking) thread: its first connection is waited for only as long
+    /// as the unit's wait has left, so the line and the pool together take at most the database
+    /// wait (SPEC §9), not twice it. Later checkouts of the unit wait as any other; its own work
+    /// (argon2, signing) does not eat into them.
     pub fn enter(self) -> Entered {
-        DEADLINE.with(|d| d.set(Some(self.deadline)));
+        WAITING.with(|w| w.set(Some(self.wait)));
         Entered { _admission: self }
     }
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        DEADLINE.with(|d| d.set(None));
+        WAITING.with(|w| w.set(None));
     }
 }
 
@@ -275,33 +283,40 @@ impl Store {
         let started = Instant::now();
         let wait = self.pool.connection_timeout();
         let place = tokio::time::timeout(wait, self.admission.clone().acquire_owned()).await;
-        if let Some(histogram) = &self.wait {
-            histogram.observe(started.elapsed().as_secs_f64());
-        }
+        let refused = |why: String| {
+            // An admitted unit's wait is observed at its first checkout, line included.
+            if let Some(histogram) = &self.wait {
+                histogram.observe(started.elapsed().as_secs_f64());
+            }
+            Err(StoreError::Unavailable(why))
+        };
         match place {
             Ok(Ok(place)) => Ok(Admission {
                 _place: place,
-                deadline: started + wait,
+                wait: UnitWait {
+                    since: started,
+                    deadline: started + wait,
+                },
             }),
-            Ok(Err(_closed)) => Err(StoreError::Unavailable("the store is closed".into())),
-            Err(_elapsed) => Err(StoreError::Unavailable(format!(
+            Ok(Err(_closed)) => refused("the store is closed".into()),
+            Err(_elapsed) => refused(format!(
                 "no database connection free within {} ms",
                 wait.as_millis()
-            ))),
+            )),
         }
     }
 
     fn conn(&self) -> StoreResult<r2d2::PooledConnection<ConnectionManager>> {
-        let started = Instant::now();
-        // Inside an admitted unit, only what is left of its wait.
-        let timeout = DEADLINE
-            .with(std::cell::Cell::get)
-            .map_or(self.pool.connection_timeout(), |deadline| {
-                deadline.saturating_duration_since(started)
-            });
+        let now = Instant::now();
+        // An admitted unit's first checkout: only what is left of its wait, and the wait observed
+        // is the unit's whole wait (line and pool).
+        let (since, timeout) = match WAITING.with(std::cell::Cell::take) {
+            Some(w) => (w.since, w.deadline.saturating_duration_since(now)),
+            None => (now, self.pool.connection_timeout()),
+        };
         let conn = self.pool.get_timeout(timeout);
         if let Some(wait) = &self.wait {
-            wait.observe(started.elapsed().as_secs_f64());
+            wait.observe(since.elapsed().as_secs_f64());
         }
         conn.map_err(|e| StoreError::Unavailable(e.to_string()))
     }

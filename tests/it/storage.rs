@@ -546,3 +546,39 @@ async fn the_line_and_the_pool_together_wait_no_longer_than_the_database_wait() 
     );
     holder.join().unwrap().unwrap();
 }
+
+/// The shared wait bounds a unit's first connection only: a unit whose own work (argon2, signing)
+/// outlasted the database wait still waits as usual for its later connections.
+#[tokio::test]
+async fn a_units_later_connections_wait_as_usual_after_its_own_long_work() {
+    use portcullis::store::{Store, StoreError};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/line.db", dir.path().display());
+    let store = Store::open_with_wait(&url, 1, Duration::from_millis(300)).unwrap();
+    let admitted = store.admit().await.unwrap();
+    let result = tokio::task::spawn_blocking(move || {
+        let _entered = admitted.enter();
+        store.read(|_| Ok::<_, StoreError>(()))?;
+        std::thread::sleep(Duration::from_millis(400)); // the unit's own work, past its wait
+                                                        // The only connection, briefly held elsewhere.
+        let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+        let holder = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store.read(|_| {
+                    taken_tx.send(()).unwrap();
+                    std::thread::sleep(Duration::from_millis(100));
+                    Ok::<_, StoreError>(())
+                })
+            })
+        };
+        taken_rx.recv().unwrap();
+        let later = store.read(|_| Ok::<_, StoreError>(()));
+        holder.join().unwrap().unwrap();
+        later
+    })
+    .await
+    .unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
