@@ -14,23 +14,32 @@ pub const PURGE_BATCH: i64 = 500;
 /// server-wide audit event (actor `server`, no tenant).
 pub fn key_upkeep(ctx: &Context, purge: bool) -> ServiceResult<()> {
     let now = ctx.now();
-    let keys_error = |e: super::keys::KeysError| super::ServiceError::Internal(e.to_string());
-    let purged = if purge {
-        ctx.keys.purge(now).map_err(keys_error)?
-    } else {
-        Vec::new()
-    };
-    let added = ctx.keys.refresh_reporting(now).map_err(keys_error)?;
-    if purged.is_empty() && added.is_empty() {
+    // Each change is recorded as soon as it is made, so a failure later in the round loses none.
+    if purge {
+        let purged = ctx.keys.purge(now)?;
+        record_key_events(ctx, AuditAction::KeyPurged, &purged, now)?;
+    }
+    let added: Vec<String> = ctx
+        .keys
+        .refresh_reporting(now)?
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    record_key_events(ctx, AuditAction::KeyRotated, &added, now)
+}
+
+fn record_key_events(
+    ctx: &Context,
+    action: AuditAction,
+    kids: &[String],
+    now: i64,
+) -> ServiceResult<()> {
+    if kids.is_empty() {
         return Ok(());
     }
     ctx.store.write(|conn| -> ServiceResult<()> {
-        for kid in &purged {
-            store::audit::record(conn, &AuditEvent::server(AuditAction::KeyPurged, kid, now))?;
-        }
-        for key in &added {
-            let event = AuditEvent::server(AuditAction::KeyRotated, &key.kid, now);
-            store::audit::record(conn, &event)?;
+        for kid in kids {
+            store::audit::record(conn, &AuditEvent::server(action, kid, now))?;
         }
         Ok(())
     })

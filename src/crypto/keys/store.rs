@@ -181,10 +181,6 @@ impl KeyStore {
         period: i64,
         delay: i64,
     ) -> Result<Option<KeyInfo>, CryptoError> {
-        // Cheap check first: this runs on every refresh of every node.
-        if lifecycle::rotation_due(&self.load()?.metas(), alg, now, period).is_none() {
-            return Ok(None);
-        }
         let _lock = DirLock::acquire(&self.dir)?;
         if lifecycle::rotation_due(&self.load()?.metas(), alg, now, period).is_none() {
             return Ok(None);

@@ -110,7 +110,14 @@ impl KeyCache {
     /// [`KeyCache::refresh`], returning the next keys this call added (for the audit trail).
     pub fn refresh_reporting(&self, now: UnixTime) -> Result<Vec<KeyInfo>, KeysError> {
         let mut added = Vec::new();
+        // Judged first on the keys this node holds (a key only becomes due with time, and one
+        // another node added only makes it less due), so a tick with nothing due reads no key
+        // set; the source checks again where it decides (lock or transaction).
+        let cached = self.ring().metas();
         for &alg in &self.algs {
+            if lifecycle::rotation_due(&cached, alg, now, self.rotation_period).is_none() {
+                continue;
+            }
             added.extend(self.source.rotate_if_due(
                 alg,
                 now,
