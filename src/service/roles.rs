@@ -186,7 +186,7 @@ pub fn users(
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
-        Ok(store::users::list_with_role(conn, tenant, id, q)?)
+        Ok(store::users::list_with_role(conn, id, q)?)
     })
 }
 
@@ -201,6 +201,6 @@ pub fn clients(
     ctx.store.read(|conn| {
         authorize(conn, caller, tenant, Rule::Member)?;
         store::roles::get(conn, tenant, id)?.ok_or_else(not_found)?;
-        Ok(store::clients::list_with_role(conn, tenant, id, q)?)
+        Ok(store::clients::list_with_role(conn, id, q)?)
     })
 }

@@ -360,7 +360,7 @@ pub fn update(
         if let Some(ids) = &input.role_ids {
             let roles = store::roles::list(conn, tenant)?;
             user.role_ids = validate::role_ids(&roles, ids)?;
-            store::users::set_roles(conn, &user.id, &user.role_ids)?;
+            store::users::set_roles(conn, &user)?;
         }
         user.last_updated = now;
         store::users::update(conn, &user, hash.as_deref())?;
@@ -418,7 +418,7 @@ pub fn set_roles(
         let all = store::roles::list(conn, tenant)?;
         user.role_ids = validate::role_ids(&all, role_ids)?;
         user.last_updated = now;
-        store::users::set_roles(conn, &user.id, &user.role_ids)?;
+        store::users::set_roles(conn, &user)?;
         store::users::update(conn, &user, None)?;
         super::audit::changed(ctx, conn, caller, AuditAction::UserRolesSet, id.as_str())?;
         Ok(all

@@ -126,7 +126,7 @@ pub fn insert(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
         .execute(conn)?;
     set_origins(conn, c)?;
     set_tags(conn, c)?;
-    set_roles(conn, &c.id, &c.role_ids)
+    set_roles(conn, c)
 }
 
 /// Keeps the derived tag index (for `tag` filters) in step with the client: each tag lowercased
@@ -220,29 +220,22 @@ pub fn update(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
         .execute(conn)?;
     set_origins(conn, c)?;
     set_tags(conn, c)?;
-    set_roles(conn, &c.id, &c.role_ids)
+    set_roles(conn, c)
 }
 
 /// Replaces the client's role list. Each row carries the client's kind and creation time, so a
 /// role's holders are one index range in list order ([`list_with_role`]).
-pub fn set_roles(conn: &mut DbConn, client: &ClientId, role_ids: &[RoleId]) -> StoreResult<()> {
-    diesel::delete(client_roles::table.filter(client_roles::client_id.eq(client.as_str())))
+fn set_roles(conn: &mut DbConn, c: &Client) -> StoreResult<()> {
+    diesel::delete(client_roles::table.filter(client_roles::client_id.eq(c.id.as_str())))
         .execute(conn)?;
-    if role_ids.is_empty() {
-        return Ok(());
-    }
-    let (kind, created): (String, i64) = clients::table
-        .find(client.as_str())
-        .select((clients::kind, clients::created))
-        .first(conn)?;
     // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
-    for r in role_ids {
+    for r in &c.role_ids {
         diesel::insert_into(client_roles::table)
             .values((
-                client_roles::client_id.eq(client.as_str()),
+                client_roles::client_id.eq(c.id.as_str()),
                 client_roles::role_id.eq(r.as_str()),
-                client_roles::kind.eq(&kind),
-                client_roles::created.eq(created),
+                client_roles::kind.eq(c.kind.as_str()),
+                client_roles::created.eq(c.created),
             ))
             .execute(conn)?;
     }
@@ -423,7 +416,6 @@ pub fn list(
 /// primary key, and the page's roles.
 pub fn list_with_role(
     conn: &mut DbConn,
-    tenant: &TenantId,
     role: &RoleId,
     q: &ListQuery,
 ) -> StoreResult<Page<Client>> {
@@ -442,17 +434,13 @@ pub fn list_with_role(
         .offset(q.skip)
         .limit(q.count)
         .load(conn)?;
-    // By primary key only: with the tenant in the statement, SQLite walked the tenant's index
-    // range instead (10 ms at 50 000). A role belongs to one tenant; the check stays, in Rust.
-    let rows: Vec<ClientRow> = clients::table
+    // By primary key only (a role belongs to one tenant, which the caller checked): with the
+    // tenant in the statement, SQLite walked the tenant's index range instead (10 ms at 50 000).
+    let rows = clients::table
         .filter(clients::id.eq_any(&ids))
         .order((clients::created.asc(), clients::id.asc()))
         .select(ClientRow::as_select())
         .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .filter(|r| r.tenant_id == tenant.as_str())
-        .collect();
     Ok(Page {
         items: with_roles(conn, rows)?,
         total,
@@ -466,7 +454,7 @@ fn has_tags(c: &Client, wanted: &[String]) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The token endpoint's read
+// A management caller's standing
 
 /// A client caller's standing now (exists in `tenant`, enabled, built-in roles): one indexed read
 /// per management call (clients by primary key, flat joins to its roles).

@@ -94,28 +94,21 @@ pub fn insert(conn: &mut DbConn, user: &User, password_hash: Option<&str>) -> St
     diesel::insert_into(users::table)
         .values((to_row(user), users::password_hash.eq(password_hash)))
         .execute(conn)?;
-    set_roles(conn, &user.id, &user.role_ids)
+    set_roles(conn, user)
 }
 
 /// Replaces the user's role list. Each row carries the user's creation time, so a role's holders
 /// are one index range in list order ([`list_with_role`]).
-pub fn set_roles(conn: &mut DbConn, user: &UserId, role_ids: &[RoleId]) -> StoreResult<()> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user.as_str())))
+pub fn set_roles(conn: &mut DbConn, user: &User) -> StoreResult<()> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user.id.as_str())))
         .execute(conn)?;
-    if role_ids.is_empty() {
-        return Ok(());
-    }
-    let created: i64 = users::table
-        .find(user.as_str())
-        .select(users::created)
-        .first(conn)?;
     // One row at a time: the multi-backend cannot batch inserts (no DEFAULT keyword in SQLite).
-    for r in role_ids {
+    for r in &user.role_ids {
         diesel::insert_into(user_roles::table)
             .values((
-                user_roles::user_id.eq(user.as_str()),
+                user_roles::user_id.eq(user.id.as_str()),
                 user_roles::role_id.eq(r.as_str()),
-                user_roles::created.eq(created),
+                user_roles::created.eq(user.created),
             ))
             .execute(conn)?;
     }
@@ -214,12 +207,7 @@ pub fn list(conn: &mut DbConn, tenant: &TenantId, q: &ListQuery) -> StoreResult<
 
 /// One page of the tenant's users holding `role` (ordered by creation, then id) and how many hold
 /// it: an index count, the page's keys from the index, the page's rows, the page's roles.
-pub fn list_with_role(
-    conn: &mut DbConn,
-    tenant: &TenantId,
-    role: &RoleId,
-    q: &ListQuery,
-) -> StoreResult<Page<User>> {
+pub fn list_with_role(conn: &mut DbConn, role: &RoleId, q: &ListQuery) -> StoreResult<Page<User>> {
     // The role's range of the (role_id, created, user_id) index, in list order: the count and the
     // page's keys read index entries only; then the page's rows (see clients::list_with_role).
     let holders = || user_roles::table.filter(user_roles::role_id.eq(role.as_str()));
@@ -230,17 +218,13 @@ pub fn list_with_role(
         .offset(q.skip)
         .limit(q.count)
         .load(conn)?;
-    // By primary key only: with the tenant in the statement, SQLite walked the tenant's index
-    // range instead (10 ms at 50 000). A role belongs to one tenant; the check stays, in Rust.
-    let rows: Vec<UserRow> = users::table
+    // By primary key only (a role belongs to one tenant, which the caller checked): with the
+    // tenant in the statement, SQLite walked the tenant's index range instead (10 ms at 50 000).
+    let rows = users::table
         .filter(users::id.eq_any(&ids))
         .order((users::created.asc(), users::id.asc()))
         .select(UserRow::as_select())
         .load(conn)?;
-    let rows = rows
-        .into_iter()
-        .filter(|r| r.tenant_id == tenant.as_str())
-        .collect();
     Ok(Page {
         items: with_roles(conn, rows)?,
         total,
