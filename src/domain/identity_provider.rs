@@ -116,7 +116,9 @@ pub fn check_authority(authority: &str) -> Result<(), String> {
     }
 }
 
-fn is_loopback(url: &url::Url) -> bool {
+/// Whether `url`'s host is this machine (`localhost` or a loopback address): where plain http
+/// is allowed (an upstream Authority, the self-test's target).
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

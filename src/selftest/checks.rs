@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
-use url::{Host, Url};
+use url::Url;
 
 /// The largest clock difference accepted: the `nbf` leeway verifiers give other nodes (30 s).
 const MAX_SKEW: i64 = 30;
@@ -146,15 +146,6 @@ fn login_page(base: &str, issuer: &str) -> String {
     format!("{issuer}/account/login?return_url={back}")
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 fn discovery_check(doc: &Result<Value, String>) -> Result<String, String> {
     let doc = doc.as_ref().map_err(Clone::clone)?;
     let missing: Vec<&str> = [
@@ -202,7 +193,10 @@ fn issuer_check(issuer: Option<&str>, expected: &str) -> Result<String, String> 
 
 fn tls_check(base: &str, discovery: &Result<Fetched, String>) -> Result<String, String> {
     let url = Url::parse(base).map_err(|e| e.to_string())?;
-    match (url.scheme(), is_loopback(&url)) {
+    match (
+        url.scheme(),
+        crate::domain::identity_provider::is_loopback(&url),
+    ) {
         ("https", _) => match discovery {
             Ok(_) => Ok("https; the certificate verifies against the Mozilla roots".to_owned()),
             Err(e) => Err(format!("https, but the connection failed: {e}")),

@@ -7,7 +7,7 @@
 
 use openidconnect::core::{CoreClient, CoreProviderMetadata};
 use openidconnect::http::{Request, Response};
-use openidconnect::{ClientId, ClientSecret, IssuerUrl, JsonWebKeySetUrl, RedirectUrl};
+use openidconnect::{ClientId, ClientSecret, JsonWebKeySetUrl, RedirectUrl};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -260,10 +260,4 @@ pub fn rp_client(
     } else {
         client
     })
-}
-
-/// The issuer URL type of `authority`.
-pub fn issuer_url(authority: &str) -> Result<IssuerUrl, UpstreamError> {
-    IssuerUrl::new(authority.to_owned())
-        .map_err(|e| UpstreamError::Invalid(format!("Authority is not a URL: {e}")))
 }
