@@ -172,7 +172,9 @@ pub fn purge_pending(conn: &mut DbConn, now: UnixTime, batch: i64) -> StoreResul
     .execute(conn)?)
 }
 
-/// The user of `tenant` bound to (provider, external id) — mapping rule 1.
+/// The user of `tenant` bound to (provider, external id) — mapping rule 1 (index
+/// `users_external_identity`). The management API does not stop two users from holding the same
+/// binding; then the older one is the answer, every time.
 pub fn user_by_external_id(
     conn: &mut DbConn,
     tenant: &TenantId,
@@ -183,6 +185,7 @@ pub fn user_by_external_id(
         .filter(users::tenant_id.eq(tenant.as_str()))
         .filter(users::identity_provider_id.eq(provider))
         .filter(users::external_user_id.eq(external_id))
+        .order((users::created.asc(), users::id.asc()))
         .select(users::id)
         .first::<String>(conn)
         .optional()?

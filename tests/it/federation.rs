@@ -1505,3 +1505,32 @@ async fn upstream_client_authentication_follows_discovery_and_answers_are_bounde
     assert_eq!(huge.state.lock().unwrap().jwks_calls, read_before + 1);
     assert_eq!(huge.state.lock().unwrap().token_calls, 0);
 }
+
+/// Two users bound to the same upstream identity (the management API does not prevent it): the
+/// sign-in lands on the older one, every time.
+#[tokio::test]
+async fn a_binding_held_twice_signs_in_the_older_user() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    let idp = fed.add_rogue(&rogue, false).await;
+    let mut bound = Vec::new();
+    for email in ["first@rogue.example", "second@rogue.example"] {
+        let r = api_post(
+            &fed.rp.api("/Users"),
+            &fed.admin,
+            json!({"Email": email, "IdentityProviderId": idp, "ExternalUserId": ROGUE_SUB}),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        bound.push(r.body["Id"].as_str().unwrap().to_owned());
+        fed.rp.clock().advance(1);
+    }
+    for round in 0..2 {
+        let b = browser();
+        let (_, page, verifier) = fed.rogue_round_with_verifier(&b, &rogue).await;
+        assert_eq!(page.status, 302, "round {round}: {}", page.text);
+        let tokens = fed.finish_at(&b, page.location(), &verifier).await;
+        let id = jwt_claims(tokens["id_token"].as_str().unwrap());
+        assert_eq!(id["sub"], bound[0].as_str(), "round {round}");
+    }
+}
