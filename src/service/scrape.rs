@@ -18,10 +18,7 @@ pub fn refresh_gauges(ctx: &Context) {
     let pool = ctx.store.pool_state();
     m.set_pool(pool.in_use, pool.idle);
     let infos = ctx.keys.infos(now);
-    m.set_keys(
-        key_counts(&infos),
-        next_rotation_in(&infos, ctx.config.key_rotation_days, now),
-    );
+    m.set_keys(key_counts(&infos), ctx.keys.next_rotation_in(now));
     if m.claim_secrets_recount(now) {
         match count_expiring_secrets(ctx, now) {
             Ok(per_tenant) => m.set_secrets_expiring(&per_tenant),
@@ -49,17 +46,6 @@ fn key_counts(infos: &[KeyInfo]) -> KeyCounts {
     }
 }
 
-/// Seconds from `now` until the first active key has been active for the rotation period
-/// (negative when overdue); `None` without an active key. Read from the key metadata alone: the
-/// key that became active first is replaced first.
-fn next_rotation_in(infos: &[KeyInfo], rotation_days: i64, now: UnixTime) -> Option<i64> {
-    infos
-        .iter()
-        .filter(|k| k.state == KeyState::Active)
-        .map(|k| k.activates_at.max(k.created_at) + rotation_days * 86_400 - now)
-        .min()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,20 +63,14 @@ mod tests {
     }
 
     #[test]
-    fn the_next_rotation_counts_from_the_oldest_active_key() {
+    fn keys_are_counted_by_state() {
         let day = 86_400;
-        let now = 100 * day;
         let infos = [
             key(KeyState::Retired, 0, 0),
             key(KeyState::Active, 50 * day, 60 * day),
             key(KeyState::Active, 70 * day, 70 * day),
             key(KeyState::Next, 99 * day, 101 * day),
         ];
-        // Active since day 60, a 90-day period: due on day 150.
-        assert_eq!(next_rotation_in(&infos, 90, now), Some(50 * day));
-        // A 30-day period: 10 days overdue.
-        assert_eq!(next_rotation_in(&infos, 30, now), Some(-10 * day));
-        assert_eq!(next_rotation_in(&infos[..1], 90, now), None);
         assert_eq!(
             key_counts(&infos),
             KeyCounts {

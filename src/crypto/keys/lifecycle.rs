@@ -41,8 +41,35 @@ pub fn latest_kid(metas: &[KeyMeta], alg: SigningAlg) -> String {
         .unwrap_or_default()
 }
 
-/// Whether automatic rotation of `alg` is due at `now`: rotation is on (`period` > 0), no key of
-/// `alg` is *next*, and the active key has signed for `period` seconds. Returns the active kid, which
+/// Seconds from `now` until an automatic rotation of `alg` is due (zero or less: due): `period`
+/// after the newest key in service (the active key, or the next key already following it)
+/// began to sign. `None` when rotation is off (`period` <= 0) or `alg` has no active key.
+pub fn rotation_due_in(
+    metas: &[KeyMeta],
+    alg: SigningAlg,
+    now: UnixTime,
+    period: i64,
+) -> Option<i64> {
+    if period <= 0 {
+        return None;
+    }
+    let refs: Vec<&KeyMeta> = metas.iter().collect();
+    let states = assess(&refs, now);
+    let in_service: Vec<(&KeyMeta, KeyState)> = metas
+        .iter()
+        .zip(&states)
+        .filter(|(m, a)| m.alg == alg && matches!(a.state, KeyState::Active | KeyState::Next))
+        .map(|(m, a)| (m, a.state))
+        .collect();
+    in_service
+        .iter()
+        .find(|(_, state)| *state == KeyState::Active)?;
+    let newest = in_service.iter().map(|(m, _)| m.activates_at).max()?;
+    Some(newest.saturating_add(period).saturating_sub(now))
+}
+
+/// Whether automatic rotation of `alg` is due at `now` ([`rotation_due_in`] is zero or less;
+/// a next key already following the active one makes it not due). Returns the active kid, which
 /// the new key follows (at most one key may follow it).
 pub fn rotation_due(
     metas: &[KeyMeta],
@@ -50,17 +77,16 @@ pub fn rotation_due(
     now: UnixTime,
     period: i64,
 ) -> Option<String> {
-    if period <= 0 {
+    if rotation_due_in(metas, alg, now, period)? > 0 {
         return None;
     }
     let refs: Vec<&KeyMeta> = metas.iter().collect();
     let states = assess(&refs, now);
-    let of_alg = || metas.iter().zip(&states).filter(|(m, _)| m.alg == alg);
-    if of_alg().any(|(_, a)| a.state == KeyState::Next) {
-        return None;
-    }
-    let (active, _) = of_alg().find(|(_, a)| a.state == KeyState::Active)?;
-    (now.saturating_sub(active.activates_at) >= period).then(|| active.kid.clone())
+    metas
+        .iter()
+        .zip(&states)
+        .find(|(m, a)| m.alg == alg && a.state == KeyState::Active)
+        .map(|(m, _)| m.kid.clone())
 }
 
 /// What `keys retire KID` changes: the new metadata to write, in this order (a promoted next key
@@ -176,6 +202,33 @@ mod tests {
             Some("n")
         );
         assert_eq!(rotation_due(&[], RS, DAY, DAY), None, "no active key");
+    }
+
+    #[test]
+    fn the_time_to_the_next_rotation_counts_from_the_newest_key_in_service() {
+        let metas = [meta("a", RS, 1000, None)];
+        assert_eq!(rotation_due_in(&metas, RS, 1000, DAY), Some(DAY));
+        assert_eq!(
+            rotation_due_in(&metas, RS, 1000 + DAY + 5, DAY),
+            Some(-5),
+            "overdue"
+        );
+        assert_eq!(rotation_due_in(&metas, RS, 1000, 0), None, "rotation off");
+        assert_eq!(
+            rotation_due_in(&metas, ES, 1000, DAY),
+            None,
+            "no key of the algorithm"
+        );
+        // Just after a rotation the old key still signs while the next one waits to: the next
+        // rotation is a period after the next key starts, not overdue.
+        let rotated = [
+            meta("a", RS, 1000, None),
+            meta("n", RS, 1000 + DAY + 600, None),
+        ];
+        assert_eq!(
+            rotation_due_in(&rotated, RS, 1000 + DAY + 1, DAY),
+            Some(DAY + 599)
+        );
     }
 
     #[test]

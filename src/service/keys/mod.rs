@@ -134,6 +134,16 @@ impl KeyCache {
         Ok(added)
     }
 
+    /// Seconds until the next automatic rotation of any algorithm this server signs with (zero or
+    /// less: due); `None` when rotation is off or no key is active. Judged on the keys it holds.
+    pub fn next_rotation_in(&self, now: UnixTime) -> Option<i64> {
+        let metas = self.ring().metas();
+        self.algs
+            .iter()
+            .filter_map(|&alg| lifecycle::rotation_due_in(&metas, alg, now, self.rotation_period))
+            .min()
+    }
+
     /// Removes keys retired long enough ago.
     pub fn purge(&self, now: UnixTime) -> Result<Vec<String>, KeysError> {
         self.source.purge(now, RETIRED_KEY_RETENTION)
