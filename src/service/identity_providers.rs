@@ -383,7 +383,7 @@ pub async fn update(
         })
     })
     .await?;
-    let (mut provider, before) = merged;
+    let (provider, before) = merged;
     if provider.authority != before {
         ctx.federation
             .discover(&provider.authority)
@@ -391,20 +391,32 @@ pub async fn update(
             .map_err(discovery_refused)?;
         ctx.federation.forget(&before);
     }
-    if !provider.is_local() {
-        if let Some(sealed) = seal_secret(ctx, &provider.id, input.client_secret.as_deref())? {
-            provider.client_secret_sealed = Some(sealed);
-        }
-    }
+    let sealed = match provider.is_local() {
+        true => None,
+        false => seal_secret(ctx, &provider.id, input.client_secret.as_deref())?,
+    };
     unit(ctx, move |ctx| {
         ctx.store.write(|conn| {
             authorize(conn, &caller, &tenant, Rule::Admin)?;
+            // Merged again onto the provider as it is now: a change written while the Authority
+            // was being checked is kept, not overwritten with what was read before it.
+            let stored = find(conn, &tenant, &id)?;
+            let mut current = merge(conn, stored, &input)?;
+            if current.authority != provider.authority {
+                return Err(ServiceError::Conflict(
+                    "the identity provider's Authority changed while this change was checked; send it again"
+                        .to_owned(),
+                ));
+            }
+            if sealed.is_some() {
+                current.client_secret_sealed = sealed;
+            }
             match idp_store::get(conn, &tenant, &id)? {
-                Some(_) => idp_store::update(conn, &provider)?,
+                Some(_) => idp_store::update(conn, &current)?,
                 // The Local provider has a row only once changed.
-                None if provider.is_local() => {
-                    provider.created = 0;
-                    idp_store::insert(conn, &provider)?
+                None if current.is_local() => {
+                    current.created = 0;
+                    idp_store::insert(conn, &current)?
                 }
                 None => return Err(not_found()),
             }
@@ -414,9 +426,9 @@ pub async fn update(
                 Actor::Caller(&caller),
                 &tenant,
                 AuditAction::IdentityProviderUpdated,
-                &provider.id,
+                &current.id,
             )?;
-            Ok(provider)
+            Ok(current)
         })
     })
     .await

@@ -316,6 +316,8 @@ enum Defect {
     PostOnly,
     /// The JWKS answer is larger than the relying party reads (256 KiB).
     HugeJwks,
+    /// Discovery answers after 800 ms.
+    SlowDiscovery,
 }
 
 struct RogueState {
@@ -366,6 +368,11 @@ impl Rogue {
                 let (b, s, key, stranger) = (b.clone(), s.clone(), key.clone(), stranger.clone());
                 tokio::spawn(async move {
                     let request = read_request(&mut sock).await;
+                    let slow = s.lock().unwrap().defect == Defect::SlowDiscovery
+                        && request.contains("/.well-known/openid-configuration");
+                    if slow {
+                        tokio::time::sleep(Duration::from_millis(800)).await;
+                    }
                     let body = answer(&request, &b, &s, &key, &stranger);
                     let head = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -1533,4 +1540,36 @@ async fn a_binding_held_twice_signs_in_the_older_user() {
         let id = jwt_claims(tokens["id_token"].as_str().unwrap());
         assert_eq!(id["sub"], bound[0].as_str(), "round {round}");
     }
+}
+
+/// A change written while another PUT's new Authority is being checked is kept: the slower PUT
+/// merges its fields onto the provider as it is when it writes, not as it was when it began.
+#[tokio::test]
+async fn a_put_does_not_undo_a_change_made_while_its_authority_was_checked() {
+    let fed = Fed::new().await;
+    let first = Rogue::start(fed.rp.ctx.now()).await;
+    let idp = fed.add_rogue(&first, true).await;
+    let one = fed.rp.api(&format!("/IdentityProviders/{idp}"));
+    let slow = Rogue::start(fed.rp.ctx.now()).await;
+    slow.set(|s| s.defect = Defect::SlowDiscovery);
+
+    let moving = {
+        let (one, admin, authority) = (one.clone(), fed.admin.clone(), slow.base.clone());
+        tokio::spawn(async move { put(&one, &admin, json!({"Authority": authority})).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = put(
+        &one,
+        &fed.admin,
+        json!({"Enabled": false, "DisplayName": "Renamed"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let moved = moving.await.unwrap();
+    assert_eq!(moved.status, 200, "{}", moved.text);
+
+    let now = api_get(&one, &fed.admin).await.body;
+    assert_eq!(now["Authority"], slow.base);
+    assert_eq!(now["Enabled"], false, "{now}");
+    assert_eq!(now["DisplayName"], "Renamed", "{now}");
 }
