@@ -3,16 +3,16 @@
 //! path makes no extra read. Every answer is counted (SPEC §13.1): a token by grant type and
 //! client kind, a refusal by its OAuth error code.
 //!
-//! Unlike the other endpoints, a token request is first offered to `exchange_now`, which answers
-//! on this async worker what cannot block (SQLite `client_credentials` with an idle pooled
-//! connection: one read of microseconds and one signature); the rest goes to the blocking pool
-//! as everywhere else. The hand-off to the pool and back cost more than that work itself
+//! Unlike the other endpoints, a token request is first offered to `exchange_now`, which parses
+//! it and answers on this async worker what cannot block (a malformed request; SQLite
+//! `client_credentials` with an idle pooled connection: one read of microseconds and one
+//! signature); the parsed rest goes to the blocking pool as everywhere else. The hand-off to the pool and back cost more than that work itself
 //! (issue 10, docs/decisions/0007).
 
 use super::errors::{oauth_code, oauth_json_error};
 use super::protocol::{client_answer, client_request, refusal_of};
 use super::{blocking, cors, AppState};
-use crate::service::token::{exchange, exchange_now};
+use crate::service::token::{exchange, exchange_now, Now};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn token(
@@ -30,16 +30,13 @@ pub async fn token(
     };
     let origin = cors::request_origin(&req);
     let result = match exchange_now(&state.ctx, authorization.as_deref(), &body) {
-        Some(answer) => Ok(answer),
-        None => {
+        Now::Answered(answer) => Ok(answer),
+        Now::Later(request) => {
             // Only the grants that may record a security event (code replay, refresh reuse)
             // need where the request came from.
             let from = super::client_address::origin(&req, &state.ctx.config.trusted_proxies);
             let ctx = state.ctx.clone();
-            blocking(&state.ctx, move || {
-                Ok(exchange(&ctx, authorization.as_deref(), &body, &from))
-            })
-            .await
+            blocking(&state.ctx, move || Ok(exchange(&ctx, request, &from))).await
         }
     };
     if let Some(error) = refusal_of(&result) {

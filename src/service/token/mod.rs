@@ -89,7 +89,7 @@ pub(crate) fn invalid_grant(description: &str) -> ServiceError {
 }
 
 /// A parsed token request whose grant type is one we serve, before client authentication.
-struct TokenRequest {
+pub struct TokenRequest {
     form: FormParams,
     presented: PresentedClient,
     used_basic: bool,
@@ -169,22 +169,28 @@ impl TokenRequest {
     }
 }
 
-/// Handles one token request: `authorization` is the raw `Authorization` header, `body` the form,
-/// `origin` where it came from (for the audit events of refusals that revoke). Blocks (database
-/// reads and writes): run it on the blocking pool.
+/// What the async worker made of a token request ([`exchange_now`]).
+pub enum Now {
+    /// Answered: a malformed request, or one that needed no waiting.
+    Answered(Result<ClientAnswer<Issued>, TokenError>),
+    /// Parsed, and the rest may block: give it to [`exchange`] on the blocking pool.
+    Later(TokenRequest),
+}
+
+/// Answers a parsed token request; `origin` is where it came from (for the audit events of
+/// refusals that revoke). Blocks (database reads and writes): run it on the blocking pool.
 pub fn exchange(
     ctx: &Context,
-    authorization: Option<&str>,
-    body: &[u8],
+    request: TokenRequest,
     origin: &Origin,
 ) -> Result<ClientAnswer<Issued>, TokenError> {
-    let request = TokenRequest::parse(authorization, body)?;
     let client = authenticate(ctx, &request.presented);
     request.answer(ctx, client, origin)
 }
 
-/// [`exchange`] for a caller that must not block (an async worker thread): answers what needs no
-/// waiting and returns `None` for the rest, which then goes to [`exchange`] on the blocking pool.
+/// Parses a token request (`authorization` is the raw `Authorization` header, `body` the form) on
+/// the caller's async worker, and answers there what needs no waiting; the rest comes back parsed
+/// for [`exchange`] on the blocking pool.
 ///
 /// Answered here: a malformed request, and on SQLite a `client_credentials` request when a pooled
 /// connection is idle at once. That is one indexed read of microseconds (in WAL mode a reader
@@ -192,22 +198,18 @@ pub fn exchange(
 /// thread and back (issue 10, docs/decisions/0007). Never here: PostgreSQL (a read is a network
 /// round trip and can stall for as long as the database does), grants that write (a writer waits
 /// for the writer lock), and a busy pool (`Store::read_now` does not wait for a connection).
-pub fn exchange_now(
-    ctx: &Context,
-    authorization: Option<&str>,
-    body: &[u8],
-) -> Option<Result<ClientAnswer<Issued>, TokenError>> {
-    if ctx.store.backend() != Backend::Sqlite {
-        return None;
-    }
+pub fn exchange_now(ctx: &Context, authorization: Option<&str>, body: &[u8]) -> Now {
     let request = match TokenRequest::parse(authorization, body) {
         Ok(r) => r,
-        Err(e) => return Some(Err(e)),
+        Err(e) => return Now::Answered(Err(e)),
     };
-    if request.grant_type != GrantType::ClientCredentials {
-        return None;
+    if ctx.store.backend() != Backend::Sqlite || request.grant_type != GrantType::ClientCredentials
+    {
+        return Now::Later(request);
     }
-    let client = authenticate_now(ctx, &request.presented)?;
-    // client_credentials records no security event, so it needs no origin.
-    Some(request.answer(ctx, client, &Origin::default()))
+    match authenticate_now(ctx, &request.presented) {
+        // client_credentials records no security event, so it needs no origin.
+        Some(client) => Now::Answered(request.answer(ctx, client, &Origin::default())),
+        None => Now::Later(request),
+    }
 }
