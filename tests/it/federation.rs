@@ -1573,3 +1573,45 @@ async fn a_put_does_not_undo_a_change_made_while_its_authority_was_checked() {
     assert_eq!(now["Enabled"], false, "{now}");
     assert_eq!(now["DisplayName"], "Renamed", "{now}");
 }
+
+/// Every federated sign-in that reaches a tenant's provider is audited with where it came from
+/// (SPEC §13.2): a refused one as signin.failed, a completed one as signin.succeeded.
+#[tokio::test]
+async fn federated_sign_ins_are_audited_with_their_origin() {
+    let fed = Fed::new().await;
+    let rogue = Rogue::start(fed.rp.ctx.now()).await;
+    fed.add_rogue(&rogue, true).await;
+    let events = |action: &'static str| {
+        let (url, admin) = (
+            fed.rp.api(&format!("/AuditEvents?action={action}")),
+            fed.admin.clone(),
+        );
+        async move {
+            let r = api_get(&url, &admin).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body.as_array().unwrap().clone()
+        }
+    };
+
+    rogue.set(|s| s.defect = Defect::WrongNonce);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_eq!(page.status, 400, "{}", page.text);
+    let failed = events("signin.failed").await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    crate::audit::assert_security(&failed[0], "signin.failed", "anonymous", None, "failure");
+
+    rogue.set(|s| s.defect = Defect::None);
+    let (_, page) = fed.rogue_round(&browser(), &rogue).await;
+    assert_eq!(page.status, 302, "{}", page.text);
+    let user = fed
+        .users()
+        .await
+        .into_iter()
+        .find(|u| u["ExternalUserId"] == ROGUE_SUB)
+        .unwrap();
+    let id = user["Id"].as_str().unwrap();
+    let succeeded = events("signin.succeeded").await;
+    let mine: Vec<&Value> = succeeded.iter().filter(|e| e["Actor"] == id).collect();
+    assert_eq!(mine.len(), 1, "{succeeded:?}");
+    crate::audit::assert_security(mine[0], "signin.succeeded", id, Some(id), "success");
+}

@@ -60,6 +60,7 @@ pub async fn callback(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
         error_description: q("error_description"),
         browser: federation_value(&req, config),
         old_session: session_value(&req, config),
+        origin: crate::http::client_address::origin(&req, &config.trusted_proxies),
     };
     let mut gone = federation_cookie(config, String::new(), cookie_path(&state));
     gone.make_removal();

@@ -310,6 +310,8 @@ pub struct Callback {
     pub browser: Option<String>,
     /// The session cookie's value (rotated at sign-in).
     pub old_session: Option<String>,
+    /// Where the browser's request came from, for the sign-in's audit event (SPEC §13.2).
+    pub origin: Origin,
 }
 
 /// A pending login taken from the store, with its provider and the opened secrets.
@@ -396,6 +398,38 @@ pub async fn callback(ctx: &Context, cb: Callback) -> ServiceResult<Federated> {
         Ok(t) => t,
         Err(refusal) => return Ok(Federated::Refused(refusal)),
     };
+    // From here the sign-in is for a tenant's provider: every end of it is counted and audited.
+    let (provider_id, tenant) = (taken.provider.id.clone(), taken.provider.tenant_id.clone());
+    let origin = cb.origin.clone();
+    let outcome = finish_callback(ctx, taken, cb).await;
+    if matches!(outcome, Ok(Federated::Redirect { .. })) {
+        ctx.metrics.sign_in(&provider_id, SignInOutcome::Success);
+        return outcome;
+    }
+    // An error (e.g. an unusable invitation) is a failed sign-in too.
+    ctx.metrics.sign_in(&provider_id, SignInOutcome::Failure);
+    let failed = AuditEvent::security(
+        &tenant,
+        crate::domain::audit::ANONYMOUS_ACTOR,
+        AuditAction::SigninFailed,
+        Outcome::Failure,
+        &origin,
+        ctx.now(),
+    );
+    let recorded = unit(ctx, move |ctx| {
+        Ok(ctx
+            .store
+            .write(|conn| crate::store::audit::record(conn, &failed))?)
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "recording a failed federated sign-in");
+    }
+    outcome
+}
+
+/// The callback once its pending login is taken: the upstream's answer, the ID token, the user.
+async fn finish_callback(ctx: &Context, taken: Taken, cb: Callback) -> ServiceResult<Federated> {
     if let Some(error) = &cb.error {
         let why = match &cb.error_description {
             Some(d) => format!("the identity provider answered {error}: {d}"),
@@ -408,29 +442,18 @@ pub async fn callback(ctx: &Context, cb: Callback) -> ServiceResult<Federated> {
             &why,
         )));
     }
-    let Some(code) = cb.code.clone().filter(|c| !c.is_empty()) else {
+    let Some(code) = cb.code.filter(|c| !c.is_empty()) else {
         return Ok(Federated::Refused(Refusal::bad("the answer has no code")));
     };
-    let provider_id = taken.provider.id.clone();
     let identity = match verify::identify(ctx, &taken, code).await {
         Ok(i) => i,
-        Err(refusal) => {
-            ctx.metrics.sign_in(&provider_id, SignInOutcome::Failure);
-            return Ok(Federated::Refused(refusal));
-        }
+        Err(refusal) => return Ok(Federated::Refused(refusal)),
     };
-    let old = cb.old_session;
-    let outcome = unit(ctx, move |ctx| {
-        sign_in(ctx, &taken, &identity, old.as_deref())
+    let (old, origin) = (cb.old_session, cb.origin);
+    unit(ctx, move |ctx| {
+        sign_in(ctx, &taken, &identity, old.as_deref(), &origin)
     })
-    .await;
-    // An error (e.g. an unusable invitation) is a failed sign-in too.
-    let counted = match &outcome {
-        Ok(Federated::Redirect { .. }) => SignInOutcome::Success,
-        _ => SignInOutcome::Failure,
-    };
-    ctx.metrics.sign_in(&provider_id, counted);
-    outcome
+    .await
 }
 
 /// Maps the identity to a user and starts the session; then back to the authorization endpoint.
@@ -439,6 +462,7 @@ fn sign_in(
     taken: &Taken,
     identity: &UpstreamIdentity,
     old_session: Option<&str>,
+    origin: &Origin,
 ) -> ServiceResult<Federated> {
     let now = ctx.now();
     let provider = &taken.provider;
@@ -462,7 +486,7 @@ fn sign_in(
             user.as_str(),
             AuditAction::SigninSucceeded,
             Outcome::Success,
-            &Origin::default(),
+            origin,
             now,
         )
         .on(user.as_str());
