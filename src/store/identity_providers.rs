@@ -143,17 +143,21 @@ pub fn insert_pending(conn: &mut DbConn, login: &PendingLogin) -> StoreResult<()
     Ok(())
 }
 
-/// Takes the pending login of `state_hash`: read and deleted in one unit of work, and returned
-/// only when this call deleted it, so two callbacks with one state cannot both proceed.
+/// Takes the pending login of `state_hash`: deleted and returned by one statement, so two
+/// callbacks with one state cannot both proceed.
 pub fn take_pending(conn: &mut DbConn, state_hash: &str) -> StoreResult<Option<PendingLogin>> {
-    let row = federation_logins::table
-        .find(state_hash)
-        .select(PendingLogin::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(row) = row else { return Ok(None) };
-    let deleted = diesel::delete(federation_logins::table.find(state_hash)).execute(conn)?;
-    Ok((deleted == 1).then_some(row))
+    let taken = || diesel::delete(federation_logins::table.find(state_hash));
+    // Per backend: the returned row's columns are typed for one.
+    Ok(match conn {
+        DbConn::Pg(c) => taken()
+            .returning(PendingLogin::as_returning())
+            .get_result(c)
+            .optional()?,
+        DbConn::Sqlite(c) => taken()
+            .returning(PendingLogin::as_returning())
+            .get_result(c)
+            .optional()?,
+    })
 }
 
 /// Deletes up to `batch` pending logins that expired before `now`.

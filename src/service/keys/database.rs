@@ -205,15 +205,20 @@ impl DatabaseKeys {
         })
     }
 
-    /// Deletes keys retired for longer than `keep_for` seconds; returns their kids.
+    /// Deletes keys retired for longer than `keep_for` seconds, in one transaction; returns the
+    /// kids this call deleted (not those another node purged first, so each purge is audited once).
     pub fn purge(&self, now: UnixTime, keep_for: i64) -> Result<Vec<String>, KeysError> {
-        let purged = lifecycle::purgeable(&self.metas()?, now, keep_for);
-        for kid in &purged {
-            self.store
-                .write(|c| Ok::<_, KeysError>(signing_keys::delete(c, kid)?))?;
-            tracing::info!(kid, "purged retired signing key");
-        }
-        Ok(purged)
+        self.store.write(|c| {
+            let metas: Vec<KeyMeta> = signing_keys::list(c)?.iter().filter_map(meta_of).collect();
+            let mut purged = Vec::new();
+            for kid in lifecycle::purgeable(&metas, now, keep_for) {
+                if signing_keys::delete(c, &kid)? {
+                    tracing::info!(kid, "purged retired signing key");
+                    purged.push(kid);
+                }
+            }
+            Ok::<_, KeysError>(purged)
+        })
     }
 
     /// Copies the keys of a key directory that the database does not hold yet (by kid, with their
