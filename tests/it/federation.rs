@@ -1615,3 +1615,45 @@ async fn federated_sign_ins_are_audited_with_their_origin() {
     assert_eq!(mine.len(), 1, "{succeeded:?}");
     crate::audit::assert_security(mine[0], "signin.succeeded", id, Some(id), "success");
 }
+
+/// An invitation that stopped being usable while its person was signing in upstream (here: the
+/// administrator renewed it, so the old code is void) ends on the invitation's own words, not
+/// on a page about an application; nothing is bound or accepted.
+#[tokio::test]
+async fn an_invitation_voided_during_the_upstream_sign_in_is_refused_in_its_own_words() {
+    let fed = Fed::new().await;
+    let op = Upstream::new(&fed.rp).await;
+    let idp = fed.add_upstream(&op, false).await;
+    let r = api_post(
+        &fed.rp.api("/Users"),
+        &fed.admin,
+        json!({"Email": "late@downstream.example", "IdentityProviderId": idp}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let user = r.body["Id"].as_str().unwrap().to_owned();
+    let invitation_path = fed.rp.api(&format!("/Users/{user}/Invitation"));
+    let r = api_post(&invitation_path, &fed.admin, json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let link_url = r.body["InvitationUrl"].as_str().unwrap().to_owned();
+
+    let b = browser();
+    let page = get(&b, &link_url).await;
+    let href = link(&page.text, &format!("Sign in with {IDP_NAME}")).unwrap();
+    let away = get(&b, &fed.rp.url(&href)).await;
+    assert_eq!(away.status, 302, "{}", away.text);
+    let callback = op.sign_in(&b, away.location()).await;
+    // Renewed meanwhile: a new code, the one this sign-in carries is void.
+    let r = put(&invitation_path, &fed.admin, json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let back = get(&b, &callback).await;
+    assert_refused(
+        &back,
+        400,
+        "The invitation is unknown, has expired or was already used.",
+    );
+    assert!(!back.text.contains("application"), "{}", back.text);
+    let u = api_get(&fed.rp.api(&format!("/Users/{user}")), &fed.admin).await;
+    assert_eq!(u.body["ExternalUserId"], Value::Null);
+}

@@ -8,7 +8,8 @@ use crate::clock::UnixTime;
 use crate::domain::audit::{AuditAction, AuditEvent, Origin, Outcome};
 use crate::domain::identity_provider::IdentityProvider;
 use crate::domain::{BuiltinRole, RoleId, User, UserId};
-use crate::service::ServiceResult;
+use crate::oauth::ErrorCode;
+use crate::service::{ServiceError, ServiceResult};
 use crate::store::{self, DbConn};
 
 /// What the upstream said about the person (from the verified ID token, completed by userinfo).
@@ -36,8 +37,10 @@ pub fn map_account(
     {
         return Ok(Ok(user));
     }
-    if let Some(user) = invitation_user(conn, provider, identity, invitation, now)? {
-        return Ok(Ok(user));
+    match invitation_user(conn, provider, identity, invitation, now)? {
+        Ok(Some(user)) => return Ok(Ok(user)),
+        Ok(None) => {}
+        Err(refusal) => return Ok(Err(refusal)),
     }
     let verified_email = identity
         .email
@@ -65,26 +68,44 @@ pub fn map_account(
 
 /// Rule (2): the user of the invitation being accepted (SPEC §12.3), now bound to (provider,
 /// sub) with the invitation closed, in the callback's unit of work. A code that is unknown,
-/// expired, used or for another provider or tenant is an error: nothing is bound or created.
+/// expired, used or for another provider or tenant is refused with the invitation's own words
+/// (the person came from a link, not from an application): nothing is bound or created.
 pub fn invitation_user(
     conn: &mut DbConn,
     provider: &IdentityProvider,
     identity: &UpstreamIdentity,
     invitation: Option<&str>,
     now: UnixTime,
-) -> ServiceResult<Option<UserId>> {
+) -> ServiceResult<Result<Option<UserId>, Refusal>> {
     let Some(code) = invitation else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
-    let user = crate::service::invitations::accept_upstream(
+    let refused = |sentence: String, why: &str| {
+        Ok(Err(Refusal::new(
+            400,
+            sentence,
+            ErrorCode::InvalidRequest,
+            why,
+        )))
+    };
+    match crate::service::invitations::accept_upstream(
         conn,
         &provider.tenant_id,
         &crate::service::invitations::code_hash(code),
         &provider.id,
         &identity.sub,
         now,
-    )?;
-    Ok(Some(user.id))
+    ) {
+        Ok(user) => Ok(Ok(Some(user.id))),
+        Err(ServiceError::BadRequest { reason, resolution }) => {
+            refused(format!("{reason} {resolution}"), &reason)
+        }
+        Err(ServiceError::Conflict(why)) => refused(
+            format!("This invitation cannot be accepted: {why}. Ask your administrator."),
+            &why,
+        ),
+        Err(e) => Err(e),
+    }
 }
 
 /// Rule (4): a new user of the provider, bound to `sub`, with the provider's default roles and
