@@ -365,7 +365,17 @@ pub fn login(
         Ok(p) => p,
         Err(e) => return Ok(LoginOutcome::ErrorPage(e)),
     };
-    let (client, _req) = match ctx.store.read(|conn| validate(ctx, conn, &params))? {
+    // The request checked again and the sign-in options, on one connection.
+    let checked = ctx.store.read(|conn| -> ServiceResult<_> {
+        Ok(match validate(ctx, conn, &params)? {
+            Ok((client, _req)) => {
+                let options = options_for(conn, &client, &params)?;
+                Ok((client, options))
+            }
+            Err(outcome) => Err(outcome),
+        })
+    })?;
+    let (client, options) = match checked {
         Ok(v) => v,
         Err(AuthorizeOutcome::ErrorPage(e)) => return Ok(LoginOutcome::ErrorPage(e)),
         Err(_) => {
@@ -374,7 +384,6 @@ pub fn login(
             )))
         }
     };
-    let options = ctx.store.read(|conn| options_for(conn, &client, &params))?;
     if !options.password {
         // SPEC §12.1: the Local provider is disabled, so is password sign-in.
         return Ok(LoginOutcome::ErrorPage(OAuthError::new(
