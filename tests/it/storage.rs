@@ -501,18 +501,7 @@ async fn the_line_and_the_pool_together_wait_no_longer_than_the_database_wait() 
     let store = Store::open_with_wait(&url, 1, wait).unwrap();
 
     // The only connection, held outside the line (as /readyz or the upkeep may) for 3 s.
-    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
-    let holder = {
-        let store = store.clone();
-        std::thread::spawn(move || {
-            store.read(|_| {
-                taken_tx.send(()).unwrap();
-                std::thread::sleep(Duration::from_secs(3));
-                Ok::<_, StoreError>(())
-            })
-        })
-    };
-    taken_rx.recv().unwrap();
+    let holder = hold_the_only_connection(&store, Duration::from_secs(3));
     // The only place in line, held for 600 ms.
     let place = store.admit().await.unwrap();
     let started = Instant::now();
@@ -560,20 +549,9 @@ async fn a_units_later_connections_wait_as_usual_after_its_own_long_work() {
     let result = tokio::task::spawn_blocking(move || {
         let _entered = admitted.enter();
         store.read(|_| Ok::<_, StoreError>(()))?;
-        std::thread::sleep(Duration::from_millis(400)); // the unit's own work, past its wait
-                                                        // The only connection, briefly held elsewhere.
-        let (taken_tx, taken_rx) = std::sync::mpsc::channel();
-        let holder = {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                store.read(|_| {
-                    taken_tx.send(()).unwrap();
-                    std::thread::sleep(Duration::from_millis(100));
-                    Ok::<_, StoreError>(())
-                })
-            })
-        };
-        taken_rx.recv().unwrap();
+        // The unit's own work, past its wait; then the only connection is briefly held elsewhere.
+        std::thread::sleep(Duration::from_millis(400));
+        let holder = hold_the_only_connection(&store, Duration::from_millis(100));
         let later = store.read(|_| Ok::<_, StoreError>(()));
         holder.join().unwrap().unwrap();
         later
@@ -581,4 +559,22 @@ async fn a_units_later_connections_wait_as_usual_after_its_own_long_work() {
     .await
     .unwrap();
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// Holds `store`'s only connection on another thread for `hold`; returns once it is held.
+fn hold_the_only_connection(
+    store: &portcullis::store::Store,
+    hold: std::time::Duration,
+) -> std::thread::JoinHandle<Result<(), portcullis::store::StoreError>> {
+    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+    let store = store.clone();
+    let holder = std::thread::spawn(move || {
+        store.read(|_| {
+            taken_tx.send(()).unwrap();
+            std::thread::sleep(hold);
+            Ok(())
+        })
+    });
+    taken_rx.recv().unwrap();
+    holder
 }
